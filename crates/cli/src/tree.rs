@@ -1,0 +1,150 @@
+//! Finding the cards in files and hub trees, and where each sits relative to its `assets/` root.
+
+use anyhow::{Context as _, bail};
+use std::fs;
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+
+/// Markdown files in a hub tree that are not cards.
+const NOT_CARDS: &[&str] = &[
+    "README.md",
+    "README.en.md",
+    "README_CN.md",
+    "publisher_intro.md",
+];
+
+/// The largest card read, in bytes.
+const MAX_CARD_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One card file to check.
+#[derive(Debug, Clone)]
+pub(crate) struct CardFile {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The path relative to its `assets/` root, with `/` separators, when known.
+    pub card_path: Option<String>,
+    /// The directory `card_path` is relative to.
+    pub root: Option<PathBuf>,
+}
+
+impl CardFile {
+    /// Whether the English sibling of a `_cn.md` card exists.
+    pub fn sibling_exists(&self) -> Option<bool> {
+        let sibling = manifest::english_sibling(self.card_path.as_deref()?)?;
+        Some(self.root.as_ref()?.join(sibling).is_file())
+    }
+
+    /// Reads the card's text, refusing files that are too large or not UTF-8.
+    pub fn read(&self) -> anyhow::Result<String> {
+        let file = fs::File::open(&self.path)
+            .with_context(|| format!("cannot open `{}`", self.path.display()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CARD_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read `{}`", self.path.display()))?;
+        if bytes.len() as u64 > MAX_CARD_BYTES {
+            bail!(
+                "`{}` is larger than {} MiB, which is no card",
+                self.path.display(),
+                MAX_CARD_BYTES >> 20
+            );
+        }
+        String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8 text", self.path.display()))
+    }
+}
+
+/// The path of `path` below its last `assets` component, with `/` separators.
+fn below_assets(path: &Path) -> Option<(PathBuf, String)> {
+    let components: Vec<Component<'_>> = path.components().collect();
+    let at = components.iter().rposition(|c| c.as_os_str() == "assets")?;
+    let root: PathBuf = components[..=at].iter().collect();
+    let rest: Vec<String> = components[at + 1..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!rest.is_empty()).then(|| (root, rest.join("/")))
+}
+
+/// Expands the command-line paths into card files: files as given, directories
+/// walked in sorted order. A directory with an `assets/` folder is a hub tree
+/// and only that folder is walked; card paths are taken relative to the last
+/// `assets` component, else to the directory given.
+pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<CardFile>> {
+    let mut cards = Vec::new();
+    for path in paths {
+        let meta =
+            fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        if meta.is_file() {
+            let (root, card_path) =
+                below_assets(path).map_or((None, None), |(r, c)| (Some(r), Some(c)));
+            cards.push(CardFile {
+                path: path.clone(),
+                card_path,
+                root,
+            });
+            continue;
+        }
+        let hub_assets = path.join("assets");
+        let root = if hub_assets.is_dir() {
+            hub_assets
+        } else {
+            path.clone()
+        };
+        let (base, prefix) = match below_assets(&root) {
+            Some((base, prefix)) => (base, Some(prefix)),
+            None if root.file_name().is_some_and(|n| n == "assets") => (root.clone(), None),
+            None => (root.clone(), None),
+        };
+        let mut found = Vec::new();
+        walk(&root, &mut found)?;
+        for file in found {
+            let relative = file.strip_prefix(&root).unwrap_or(&file);
+            let mut parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if let Some(p) = &prefix {
+                parts.insert(0, p.clone());
+            }
+            cards.push(CardFile {
+                path: file,
+                card_path: Some(parts.join("/")),
+                root: Some(base.clone()),
+            });
+        }
+    }
+    Ok(cards)
+}
+
+/// Collects the `.md` cards below `dir`, sorted, skipping hidden entries,
+/// `static/` folders, known non-card files and symbolic links to directories.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .with_context(|| format!("cannot list `{}`", dir.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot list `{}`", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        if kind.is_dir() {
+            if name != "static" {
+                walk(&path, out)?;
+            }
+        } else if name.ends_with(".md")
+            && !NOT_CARDS.contains(&name.as_ref())
+            && (kind.is_file() || path.is_file())
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The hub index: a JSON catalogue of every card in a hub tree.
+
+use crate::schema::{Asset, Card};
+use serde::{Deserialize, Serialize};
+use uid::Uid;
+
+/// The version of the index format written by this crate.
+pub const INDEX_FORMAT: u32 = 1;
+
+/// The catalogue of a hub, served as `index.json` at the hub's root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    /// The format version, [`INDEX_FORMAT`].
+    pub format: u32,
+    /// One entry per card, sorted by UID.
+    pub models: Vec<IndexEntry>,
+}
+
+/// One model of the index: what a catalogue shows and where its card and assets are.
+/// Keys are spelt as in cards (`model-version`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct IndexEntry {
+    /// The model UID.
+    pub uid: String,
+    /// The card's path relative to the hub root, `assets/<uid>.md`.
+    pub card: String,
+    /// The card's title, else its model-name, else the UID's name.
+    pub title: String,
+    /// `module-type` as written, e.g. `cv-classification`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub task: Option<String>,
+    /// `train-dataset`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dataset: Option<String>,
+    /// The backend directory, else the card's infer-backend list.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub backends: Vec<String>,
+    /// The framework version directory.
+    pub version: String,
+    /// `model-version`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub model_version: Option<String>,
+    /// `summary`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub summary: Option<String>,
+    /// `license`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub license: Option<String>,
+    /// The card's assets.
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+}
+
+impl IndexEntry {
+    /// Builds the entry for the card at `uid`.
+    pub fn new(uid: &Uid, card: &Card) -> IndexEntry {
+        let task = card.module_type.as_ref().map(|m| match &m.detail {
+            Some(d) => format!("{}-{d}", m.category),
+            None => m.category.clone(),
+        });
+        let backends = match uid.backend() {
+            Some(b) => vec![b.to_owned()],
+            None => card
+                .infer_backend
+                .iter()
+                .map(|b| b.to_ascii_lowercase())
+                .collect(),
+        };
+        IndexEntry {
+            uid: uid.to_string(),
+            card: format!("assets/{}", uid.card_path()),
+            title: card
+                .title
+                .clone()
+                .or_else(|| card.model_name.clone())
+                .unwrap_or_else(|| uid.name().to_owned()),
+            task,
+            dataset: card.train_dataset.clone(),
+            backends,
+            version: uid.version().to_owned(),
+            model_version: card.model_version.clone(),
+            summary: card.summary.clone(),
+            license: card.license.clone(),
+            assets: card.assets.clone(),
+        }
+    }
+}
+
+impl Index {
+    /// The index of these entries, sorted by UID.
+    pub fn new(mut models: Vec<IndexEntry>) -> Index {
+        models.sort_by(|a, b| a.uid.cmp(&b.uid));
+        Index {
+            format: INDEX_FORMAT,
+            models,
+        }
+    }
+}

@@ -1,0 +1,711 @@
+//! The validation rules of each profile, applied to a card's fields and typed values.
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::schema::{self, ASSET_KEYS, Card, Fields, KNOWN_KEYS};
+use crate::yaml::{Kind, Node};
+use crate::{Profile, datasets};
+use uid::Uid;
+
+/// Which set of rules applies to one card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RuleSet {
+    /// The MindSpore checker of the r1.x era, for `publisher/backend/version` trees.
+    MindsporeR1,
+    /// The current MindSpore checker, for `publisher/version` trees.
+    MindsporeCurrent,
+    /// mhub's own, stricter rules.
+    Mhub,
+}
+
+impl RuleSet {
+    pub(crate) fn select(profile: Profile, uid: Option<&Uid>) -> RuleSet {
+        match profile {
+            Profile::Mhub => RuleSet::Mhub,
+            Profile::Mindspore if uid.is_some_and(|u| u.backend().is_some()) => {
+                RuleSet::MindsporeR1
+            }
+            Profile::Mindspore => RuleSet::MindsporeCurrent,
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        const CURRENT: &[&str] = &[
+            "backbone-name",
+            "module-type",
+            "fine-tunable",
+            "model-version",
+            "author",
+            "update-time",
+            "repo-link",
+            "user-id",
+            "used-for",
+            "mindspore-version",
+            "license",
+            "summary",
+        ];
+        match self {
+            RuleSet::MindsporeR1 => &[
+                "backbone-name",
+                "module-type",
+                "fine-tunable",
+                "input-shape",
+                "model-version",
+                "author",
+                "update-time",
+                "repo-link",
+                "user-id",
+                "used-for",
+                "infer-backend",
+                "mindspore-version",
+                "license",
+                "summary",
+            ],
+            RuleSet::MindsporeCurrent => CURRENT,
+            RuleSet::Mhub => &[
+                "model-name",
+                "backbone-name",
+                "module-type",
+                "fine-tunable",
+                "model-version",
+                "author",
+                "update-time",
+                "repo-link",
+                "user-id",
+                "used-for",
+                "mindspore-version",
+                "license",
+                "summary",
+                "asset",
+            ],
+        }
+    }
+
+    fn categories(self) -> &'static [&'static str] {
+        match self {
+            RuleSet::MindsporeR1 => &["audio", "cv", "nlp", "recommend", "other"],
+            _ => &[
+                "gnn",
+                "rl",
+                "audio",
+                "cv",
+                "cvtmodel",
+                "nlp",
+                "recommend",
+                "cross",
+                "hpc",
+                "mm",
+                "other",
+            ],
+        }
+    }
+
+    fn is_mindspore(self) -> bool {
+        self != RuleSet::Mhub
+    }
+
+    /// Keys the MindSpore checker lets contain `:`.
+    fn colon_exempt(self) -> &'static [&'static str] {
+        match self {
+            RuleSet::MindsporeR1 => &["repo-link", "asset"],
+            _ => &["repo-link", "asset", "evaluation"],
+        }
+    }
+}
+
+const USED_FOR: &[&str] = &["inference", "extract-feature", "transfer-learning"];
+const FILE_FORMATS: &[&str] = &["air", "ckpt", "onnx", "mindir", "mslite"];
+const BACKENDS: &[&str] = &["cpu", "gpu", "ascend"];
+
+/// Task details listed per category in the MindSpore card template.
+fn details(category: &str) -> Option<&'static [&'static str]> {
+    Some(match category {
+        "cv" => &[
+            "classification",
+            "object_detection",
+            "object_tracking",
+            "image_generation",
+            "image_denoise",
+            "super_resolution",
+            "image_enhancement",
+            "instance_segmentation",
+            "semantic_segmentation",
+            "panoptic_segmentation",
+            "keypoint_detection",
+            "face_recognition",
+            "ocr",
+            "pose_estimation",
+            "medical_imaging",
+            "anomaly_detection",
+            "metric_learning",
+            "others",
+        ],
+        "nlp" => &[
+            "representation_learning",
+            "machine_translation",
+            "question_answering",
+            "language_modelling",
+            "text_classification",
+            "sentiment_analysis",
+            "text_augmentation",
+            "text_generation",
+            "named_entity_recognition",
+            "text_summarization",
+            "reading_comprehension",
+            "relation_extraction",
+            "image_captioning",
+            "dependency_parsing",
+            "dialogue",
+            "semantic_textual_similarity",
+            "others",
+        ],
+        "audio" => &[
+            "music_generation",
+            "generation",
+            "classification",
+            "environmental_sound_classification",
+            "acoustic_scene_classification",
+            "sound_event_detection",
+            "tagging",
+            "super_resolution",
+            "speech_analysis",
+            "speech_recognition",
+            "emotion_recognition",
+            "speech_enhancement",
+            "speaker_verification",
+            "voice_conversion",
+            "speech_separation",
+            "spoken_language_understanding",
+            "keyword_spotting",
+            "speaker_recognition",
+            "tts",
+            "others",
+        ],
+        "recommend" => &[
+            "click_through_rate_prediction",
+            "session_based",
+            "next_basket",
+            "content_understanding",
+            "recall",
+            "rank",
+            "multi_task",
+            "match",
+            "re_rank",
+            "others",
+        ],
+        "rl" => &[
+            "curriculum_learning",
+            "self_paced_learning",
+            "temporal_difference_update",
+            "monte_carlo_update",
+            "offline",
+            "online",
+            "model_free",
+            "model_based",
+            "others",
+        ],
+        _ => return None,
+    })
+}
+
+fn list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Everything the rules need to know about one card.
+pub(crate) struct Subject<'a> {
+    pub fields: &'a Fields<'a>,
+    pub card: &'a Card,
+    pub uid: Option<&'a Uid>,
+    pub open_line: usize,
+}
+
+/// Applies `set` to the card, appending to `out`.
+pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    required(set, s, out);
+    enums(set, s, out);
+    dataset(set, s, out);
+    assets(set, s, out);
+    if set.is_mindspore() {
+        extra_colons(set, s, out);
+    } else {
+        strict(s, out);
+    }
+}
+
+fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let missing: Vec<&str> = set
+        .required()
+        .iter()
+        .copied()
+        .filter(|key| {
+            !s.fields.get(key).is_some_and(|(_, v)| {
+                !v.is_null() && !matches!(&v.kind, Kind::Seq(items) if items.is_empty())
+            })
+        })
+        .collect();
+    let span = schema::opening(s.open_line);
+    let d = match missing.as_slice() {
+        [] => return,
+        ["asset"] => Diagnostic::error("required-key", span, "missing required key `asset`")
+            .help("add an `asset:` list with `file-format`, `asset-link` and `asset-sha256` for each model file"),
+        ["license"] => Diagnostic::error("required-key", span, "missing required key `license`")
+            .help("add `license: Apache2.0` (the MindSpore Hub accepts Apache 2.0 models only)"),
+        [key] => Diagnostic::error("required-key", span, format!("missing required key `{key}`")).help(format!("add `{key}: ...` between the `---` lines")),
+        keys => Diagnostic::error("required-key", span, format!("missing {} required keys: {}", keys.len(), list(keys)))
+            .help("add them between the `---` lines; see the card template in the README"),
+    };
+    out.push(d);
+}
+
+fn value_span(s: &Subject<'_>, key: &str) -> Span {
+    s.fields
+        .get(key)
+        .map_or(schema::opening(s.open_line), |(_, v)| v.span)
+}
+
+fn enums(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(mt) = &s.card.module_type {
+        let span = value_span(s, "module-type");
+        if !set.categories().contains(&mt.category.as_str()) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    span,
+                    format!("module-type `{}` is not a known category", mt.category),
+                )
+                .help(format!(
+                    "use one of {}, optionally followed by `-detail`",
+                    list(set.categories())
+                )),
+            );
+        }
+        if let Some(detail) = &mt.detail {
+            if detail.contains('-') {
+                out.push(
+                    Diagnostic::error("module-type-format", span, "module-type has more than one `-`")
+                        .help("write `category-detail`, with `_` inside the detail, e.g. `cv-object_detection`"),
+                );
+            } else if !set.is_mindspore()
+                && let Some(known) = details(&mt.category)
+                && !known.contains(&detail.to_ascii_lowercase().as_str())
+            {
+                out.push(
+                    Diagnostic::warning(
+                        "invalid-value",
+                        span,
+                        format!("`{detail}` is not a task listed for `{}`", mt.category),
+                    )
+                    .help(format!("the template lists {}", list(known))),
+                );
+            }
+        }
+    }
+    let checks: [(&str, &[String], &[&str]); 3] = [
+        ("used-for", &s.card.used_for, USED_FOR),
+        ("train-backend", &s.card.train_backend, BACKENDS),
+        ("infer-backend", &s.card.infer_backend, BACKENDS),
+    ];
+    for (key, values, allowed) in checks {
+        for v in values {
+            if !allowed.contains(&v.to_ascii_lowercase().as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        value_span(s, key),
+                        format!("{key} `{v}` is not allowed"),
+                    )
+                    .help(format!(
+                        "use one or more of {}, separated by `/`",
+                        list(allowed)
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn dataset(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(ds) = &s.card.train_dataset else {
+        return;
+    };
+    if datasets::is_known(ds) {
+        return;
+    }
+    let span = value_span(s, "train-dataset");
+    let message = format!("train-dataset `{ds}` is not on the MindSpore Hub dataset list");
+    let d = if set.is_mindspore() {
+        Diagnostic::error("unknown-dataset", span, message)
+            .help("use a name from valid-datasets.txt, or ask the MindSpore Hub to add it")
+    } else {
+        Diagnostic::warning("unknown-dataset", span, message)
+            .help("fine for an mhub hub; the MindSpore Hub would refuse it until the dataset is added to its list")
+    };
+    out.push(d);
+}
+
+fn asset_entries<'a>(s: &Subject<'a>) -> Vec<&'a [(Node, Node)]> {
+    match s.fields.get("asset").map(|(_, v)| &v.kind) {
+        Some(Kind::Seq(items)) => items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                Kind::Map(entries) => Some(entries.as_slice()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let Some((_, asset_node)) = s.fields.get("asset") else {
+        return;
+    };
+    for (entries, asset) in asset_entries(s).into_iter().zip(&s.card.assets) {
+        let get = |name: &str| entries.iter().find(|(k, _)| k.scalar() == Some(name));
+        let entry_span = entries.first().map_or(asset_node.span, |(k, _)| k.span);
+        for key in ["asset-link", "asset-sha256", "file-format"] {
+            if get(key).is_none_or(|(_, v)| v.is_null()) {
+                let mut d = Diagnostic::error(
+                    "required-key",
+                    entry_span,
+                    format!("asset entry is missing `{key}`"),
+                );
+                d = match get(&key.replace('-', "_")) {
+                    Some((k, _)) => {
+                        d.span = k.span;
+                        d.help(format!("rename `{}` to `{key}`", key.replace('-', "_")))
+                    }
+                    None => d.help(format!("add `{key}: ...` to this entry")),
+                };
+                out.push(d);
+            }
+        }
+        if let (Some(format), Some((_, v))) = (&asset.file_format, get("file-format"))
+            && !FILE_FORMATS.contains(&format.as_str())
+        {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    v.span,
+                    format!("file-format `{format}` is not allowed"),
+                )
+                .help(format!("use one of {}", list(FILE_FORMATS))),
+            );
+        }
+        if set.is_mindspore() {
+            continue;
+        }
+        if let (Some(sha), Some((_, v))) = (&asset.asset_sha256, get("asset-sha256")) {
+            let hex = sha.bytes().all(|b| b.is_ascii_hexdigit());
+            if hex && sha.len() == 8 {
+                out.push(
+                    Diagnostic::warning("short-sha256", v.span, "asset-sha256 is an 8-digit prefix, not a full sha256")
+                        .help("a prefix catches a corrupt download but not a deliberately swapped file; publish all 64 hex digits"),
+                );
+            } else if !hex || sha.len() != 64 {
+                out.push(
+                    Diagnostic::error(
+                        "sha256-format",
+                        v.span,
+                        format!(
+                            "asset-sha256 must be 64 hex digits, found {} characters",
+                            sha.chars().count()
+                        ),
+                    )
+                    .help("compute it with `sha256sum FILE`"),
+                );
+            }
+        }
+        if let (Some(link), Some((_, v))) = (&asset.asset_link, get("asset-link")) {
+            check_link("asset-link", link, v.span, true, out);
+        }
+        for (k, _) in entries {
+            let key = k.scalar().unwrap_or_default();
+            if !ASSET_KEYS.contains(&key) && !key.contains('_') {
+                out.push(
+                    Diagnostic::warning(
+                        "unknown-key",
+                        k.span,
+                        format!("unknown asset key `{key}`"),
+                    )
+                    .help(format!("asset entries know {}", list(ASSET_KEYS))),
+                );
+            }
+        }
+    }
+}
+
+/// Checks a link: an https URL, or with `relative_ok` a path inside the hub.
+fn check_link(key: &str, link: &str, span: Span, relative_ok: bool, out: &mut Vec<Diagnostic>) {
+    if let Some(rest) = link.strip_prefix("https://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-link",
+                    span,
+                    format!("{key} `{link}` is not a valid url"),
+                )
+                .help("write a full url such as `https://host/path`"),
+            );
+        }
+        return;
+    }
+    if link.starts_with("http://") {
+        out.push(
+            Diagnostic::error("insecure-link", span, format!("{key} uses plain http"))
+                .help("use `https://`; mhub refuses to download over plain http from other hosts"),
+        );
+        return;
+    }
+    let safe_relative = !link.contains("://")
+        && !link.starts_with('/')
+        && link
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+        && link
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+~/".contains(c));
+    if !(relative_ok && safe_relative) {
+        let help = if relative_ok {
+            "use an `https://` url, or a path relative to the hub root without `..`"
+        } else {
+            "use an `https://` url"
+        };
+        out.push(
+            Diagnostic::error(
+                "invalid-link",
+                span,
+                format!("{key} `{link}` is not an https url"),
+            )
+            .help(help),
+        );
+    }
+}
+
+fn extra_colons(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    for &(key, _, value) in &s.fields.entries {
+        if set.colon_exempt().contains(&key) {
+            continue;
+        }
+        if value.scalar().is_some_and(|t| t.contains(':')) {
+            out.push(
+                Diagnostic::error(
+                    "extra-colon",
+                    value.span,
+                    format!("value of `{key}` contains `:`"),
+                )
+                .help(
+                    "the MindSpore Hub rejects `:` in values other than links; reword or remove it",
+                ),
+            );
+        }
+    }
+}
+
+fn is_date(t: &str) -> bool {
+    let date = t.split([' ', 'T']).next().unwrap_or_default();
+    let parts: Vec<&str> = date.split('-').collect();
+    let num = |p: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let ok = num(y, 4..=4) && num(m, 1..=2) && num(d, 1..=2);
+    let (m, d) = (m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
+    ok && (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+fn is_version(t: &str) -> bool {
+    !t.is_empty()
+        && t.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Collapses a name for loose comparison: lowercase letters and digits only.
+fn squash(t: &str) -> String {
+    t.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// mhub's stricter rules: formats, links, path agreement and unknown keys.
+fn strict(s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let card = s.card;
+    if let Some(t) = &card.update_time
+        && !is_date(t)
+    {
+        out.push(
+            Diagnostic::error(
+                "invalid-date",
+                value_span(s, "update-time"),
+                format!("update-time `{t}` is not a date"),
+            )
+            .help("write it as `YYYY-MM-DD`"),
+        );
+    }
+    for (key, value) in [
+        ("model-version", &card.model_version),
+        ("mindspore-version", &card.mindspore_version),
+    ] {
+        if let Some(v) = value
+            && !is_version(v)
+        {
+            out.push(
+                Diagnostic::error(
+                    "invalid-version",
+                    value_span(s, key),
+                    format!("{key} `{v}` is not a version"),
+                )
+                .help("write dotted digits such as `1.10`"),
+            );
+        }
+    }
+    if let Some(link) = &card.repo_link {
+        check_link("repo-link", link, value_span(s, "repo-link"), false, out);
+    }
+    for &(key, k, v) in &s.fields.entries {
+        if KNOWN_KEYS.contains(&key) || schema::number(v).is_some() {
+            continue;
+        }
+        let help = match key {
+            "asset-link" | "asset-sha256" | "asset_sha256" | "file-format" => "move it into an entry of the `asset:` list".to_owned(),
+            "allow_cache_ckpt" => "rename it to `allow-cache-ckpt`".to_owned(),
+            _ => "check the spelling; numeric keys are taken as metrics, other unknown keys are ignored".to_owned(),
+        };
+        out.push(
+            Diagnostic::warning("unknown-key", k.span, format!("unknown key `{key}`")).help(help),
+        );
+    }
+    if let Some(uid) = s.uid {
+        path_agreement(uid, s, out);
+    }
+}
+
+fn path_agreement(uid: &Uid, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let card = s.card;
+    if let Some(dir) = uid.backend()
+        && !card
+            .infer_backend
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(dir))
+    {
+        let found = if card.infer_backend.is_empty() {
+            "no infer-backend".to_owned()
+        } else {
+            format!("infer-backend `{}`", card.infer_backend.join("/"))
+        };
+        out.push(
+            Diagnostic::error(
+                "path-backend",
+                value_span(s, "infer-backend"),
+                format!("card is in backend directory `{dir}` but declares {found}"),
+            )
+            .help(format!(
+                "add `{dir}` to infer-backend, or move the card to the directory of its backend"
+            )),
+        );
+    }
+    if let Some(v) = &card.mindspore_version
+        && v != uid.version()
+    {
+        out.push(
+            Diagnostic::error(
+                "path-version",
+                value_span(s, "mindspore-version"),
+                format!(
+                    "card is in version directory `{}` but mindspore-version is `{v}`",
+                    uid.version()
+                ),
+            )
+            .help("the version directory must equal mindspore-version; fix one of them"),
+        );
+    }
+    let name = uid.name();
+    if uid.backend().is_none() {
+        // The current MindSpore tree names cards `<model>_<dataset>`, where the
+        // model itself may hold `_v2`: only check both ends of the name.
+        let stem = squash(name);
+        let checks = [
+            (
+                "model-name",
+                card.model_name
+                    .as_deref()
+                    .is_none_or(|m| stem.starts_with(&squash(m))),
+            ),
+            (
+                "train-dataset",
+                card.train_dataset
+                    .as_deref()
+                    .is_none_or(|d| stem.ends_with(&squash(d))),
+            ),
+        ];
+        for (key, agrees) in checks {
+            if !agrees {
+                out.push(
+                    Diagnostic::warning(
+                        "name-pattern",
+                        value_span(s, key),
+                        format!(
+                            "file name `{name}` does not follow `<model-name>_<train-dataset>`"
+                        ),
+                    )
+                    .help("keep the file name and the card's fields in step"),
+                );
+            }
+        }
+        return;
+    }
+    let Some(parts) = uid.name_parts() else {
+        out.push(
+            Diagnostic::warning("name-pattern", Span::new(1, 1, 1), format!("file name `{name}` does not follow `<model>_v<model-version>_<dataset>`"))
+                .help("name the card after its model, version and dataset, e.g. `resnet50_v1.5_cifar10.md`"),
+        );
+        return;
+    };
+    let same_version = |a: &str, b: &str| a.trim_end_matches(".0") == b.trim_end_matches(".0");
+    let checks = [
+        (
+            "model-name",
+            parts.model,
+            card.model_name.as_deref(),
+            card.model_name
+                .as_deref()
+                .is_none_or(|m| squash(parts.model) == squash(m)),
+        ),
+        (
+            "model-version",
+            parts.model_version,
+            card.model_version.as_deref(),
+            card.model_version
+                .as_deref()
+                .is_none_or(|v| same_version(&parts.model_version[1..], v)),
+        ),
+        (
+            "train-dataset",
+            parts.dataset,
+            card.train_dataset.as_deref(),
+            card.train_dataset
+                .as_deref()
+                .is_none_or(|d| squash(parts.dataset) == squash(d)),
+        ),
+    ];
+    for (key, in_name, value, agrees) in checks {
+        if let (Some(value), false) = (value, agrees) {
+            out.push(
+                Diagnostic::warning(
+                    "name-pattern",
+                    value_span(s, key),
+                    format!("{key} `{value}` differs from `{in_name}` in the file name `{name}`"),
+                )
+                .help("keep the file name and the card's fields in step"),
+            );
+        }
+    }
+}

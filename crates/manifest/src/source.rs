@@ -1,0 +1,99 @@
+//! Splitting a card into its title, YAML front matter and markdown body.
+
+/// The largest front matter read, in bytes. Real cards carry 1 to 3 KiB.
+pub(crate) const MAX_FRONT_MATTER: usize = 64 * 1024;
+
+/// A card's source cut at its two `---` lines.
+#[derive(Debug)]
+pub(crate) struct Split<'a> {
+    /// The text of the first `# ` heading before the front matter.
+    pub title: Option<String>,
+    /// The YAML between the delimiters.
+    pub yaml: &'a str,
+    /// 1-based line of the opening `---`.
+    pub open_line: usize,
+    /// The markdown after the closing `---`.
+    pub body: &'a str,
+    /// 1-based line where the body starts.
+    pub body_line: usize,
+}
+
+/// Why a card has no readable front matter.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SplitError {
+    /// No line is exactly `---`.
+    Missing,
+    /// The opening `---` on this line has no closing partner.
+    Unclosed(usize),
+}
+
+fn is_delimiter(line: &str) -> bool {
+    line.trim_end_matches(['\n', '\r', ' ', '\t']) == "---"
+}
+
+/// Cuts `source` (BOM already removed) at the first two delimiter lines.
+///
+/// Only lines that are exactly `---` (trailing whitespace allowed) count, so
+/// `----` rules and `---|---` tables in the body are left alone, unlike the
+/// MindSpore checker, which toggles on any line that starts with `---`.
+pub(crate) fn split(source: &str) -> Result<Split<'_>, SplitError> {
+    let mut title = None;
+    let mut open: Option<(usize, usize)> = None;
+    let mut offset = 0;
+    for (index, line) in source.split_inclusive('\n').enumerate() {
+        let line_no = index + 1;
+        let next = offset + line.len();
+        match open {
+            None if is_delimiter(line) => open = Some((line_no, next)),
+            None => {
+                let text = line.trim();
+                if title.is_none()
+                    && let Some(rest) = text.strip_prefix("# ")
+                {
+                    title = Some(rest.trim().to_owned());
+                }
+            }
+            Some((open_line, yaml_start)) if is_delimiter(line) => {
+                return Ok(Split {
+                    title,
+                    yaml: &source[yaml_start..offset],
+                    open_line,
+                    body: &source[next..],
+                    body_line: line_no + 1,
+                });
+            }
+            Some(_) => {}
+        }
+        offset = next;
+    }
+    match open {
+        Some((line, _)) => Err(SplitError::Unclosed(line)),
+        None => Err(SplitError::Missing),
+    }
+}
+
+/// The ATX headings of a markdown body outside fenced code blocks, with their 1-based lines.
+pub(crate) fn headings(body: &str, first_line: usize) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut fence: Option<&str> = None;
+    for (index, line) in body.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(open) = fence {
+            if trimmed.starts_with(open) {
+                fence = None;
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") {
+            fence = Some("```");
+        } else if trimmed.starts_with("~~~") {
+            fence = Some("~~~");
+        } else if line.starts_with('#') {
+            let text = line.trim_start_matches('#');
+            if text.is_empty() || text.starts_with(' ') || text.starts_with('\t') {
+                out.push((first_line + index, text.trim()));
+            }
+        }
+    }
+    out
+}

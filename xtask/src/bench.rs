@@ -1,0 +1,108 @@
+//! Benchmarks: numbers printed for people to read and compare, never asserted.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub(crate) fn run(root: &Path, which: Option<&str>) -> Result<(), String> {
+    match which {
+        None | Some("validate") => validate(root),
+        Some(other) => Err(format!("unknown benchmark `{other}`; available: validate")),
+    }
+}
+
+/// A card for the generated tree, varied by `i` so no two are alike.
+fn card(i: usize, backend: &str, version: &str) -> String {
+    format!(
+        "# Model {i}\n\n---\n\nmodel-name: model{i}\n\nbackbone-name: resnet{depth}\n\nmodule-type: cv-classification\n\n\
+         fine-tunable: True\n\ninput-shape: [224, 224, 3]\n\nmodel-version: 1.{minor}\n\ntrain-dataset: cifar10\n\n\
+         accuracy: 0.{acc}\n\nauthor: bench\n\nupdate-time: 2026-11-{day}\n\n\
+         repo-link: <https://example.com/models/model{i}>\n\nuser-id: bench\n\nused-for: inference\n\n\
+         train-backend: {backend}\n\ninfer-backend: {backend}\n\nmindspore-version: {version}\n\n\
+         asset:\n\n-\n    file-format: ckpt\n    asset-link: <https://example.com/models/model{i}.ckpt>\n    \
+         asset-sha256: {sha:064x}\n\nlicense: Apache2.0\n\nsummary: generated card {i} for the validation benchmark\n\n---\n\n\
+         ## Introduction\n\nModel {i} is generated.\n\n## Usage\n\n```python\nimport mhub\n```\n\n## Citation\n\n## Change Log\n",
+        depth = 18 + i % 100,
+        minor = i % 10,
+        acc = 50 + i % 50,
+        day = 1 + i % 28,
+        sha = i as u128 * 0x9e37_79b9_7f4a_7c15_u128,
+    )
+}
+
+/// Writes `count` cards under `dir/assets`, once; returns the hub folder.
+fn generate(root: &Path, count: usize) -> Result<PathBuf, String> {
+    let hub = root.join(format!("target/bench/hub-{count}"));
+    let done = hub.join(".complete");
+    if done.exists() {
+        return Ok(hub);
+    }
+    let _ = fs::remove_dir_all(&hub);
+    for i in 0..count {
+        let (publisher, backend, version) = (
+            format!("pub{}", i % 7),
+            ["ascend", "gpu", "cpu"][i % 3],
+            ["1.0", "1.3", "1.10"][i % 3],
+        );
+        let dir = hub
+            .join("assets")
+            .join(&publisher)
+            .join(backend)
+            .join(version);
+        fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        let file = dir.join(format!("model{i}_v1.{}_cifar10.md", i % 10));
+        fs::write(&file, card(i, backend, version))
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    }
+    fs::write(&done, "").map_err(|e| format!("cannot write `{}`: {e}", done.display()))?;
+    Ok(hub)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn validate(root: &Path) -> Result<(), String> {
+    crate::run("cargo", &["build", "--release", "--locked", "-p", "cli"])?;
+    let mhub = root.join("target/release/mhub");
+    println!(
+        "benchmark: `mhub validate` over generated hub trees (whole process, warm page cache, median of 7 runs)"
+    );
+    println!("{:>8} {:>12} {:>14}", "cards", "median", "cards/s");
+    for count in [3_000, 10_000] {
+        let hub = generate(root, count)?;
+        let mut times = Vec::new();
+        for round in 0..8 {
+            let start = Instant::now();
+            let out = Command::new(&mhub)
+                .args(["validate", "--format", "json"])
+                .arg(&hub)
+                .output()
+                .map_err(|e| format!("cannot run mhub: {e}"))?;
+            let elapsed = start.elapsed();
+            if !out.status.success() {
+                return Err(format!(
+                    "generated tree did not validate clean: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .take(20)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+            if round > 0 {
+                times.push(elapsed);
+            }
+        }
+        let m = median(times);
+        println!(
+            "{count:>8} {:>9.1} ms {:>14.0}",
+            m.as_secs_f64() * 1e3,
+            count as f64 / m.as_secs_f64()
+        );
+    }
+    println!("target: a 3,000-card tree in well under 100 ms on 2 cores");
+    Ok(())
+}

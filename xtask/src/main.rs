@@ -1,0 +1,143 @@
+//! `cargo xtask`: the workspace's automation, in Rust instead of shell scripts.
+//!
+//! - `ci`: exactly what CI runs — installs what a fresh machine lacks, then
+//!   format check, clippy with warnings denied, every test, the wasm32 build.
+//! - `tidy`: the house rules and crate boundaries (also run by `cargo test`).
+//! - `bench`: benchmarks with numbers printed, never asserted.
+//! - `fuzz`: runs the `uid` fuzz target for a while (needs nightly and cargo-fuzz).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <ci | tidy | bench [validate] | fuzz [SECONDS]>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("tidy") => tidy::check(&root()).map(|()| println!("tidy: ok")),
+        Some("bench") => bench::run(&root(), args.get(1).map(String::as_str)),
+        Some("fuzz") => args
+            .get(1)
+            .map_or(Ok(60), |s| {
+                s.parse::<u64>()
+                    .map_err(|_| format!("not a number of seconds: `{s}`"))
+            })
+            .and_then(fuzz),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Runs a command in the workspace root, echoing it, failing on a non-zero exit.
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
+    }
+}
+
+/// Whether a rustup target is installed.
+fn has_target(target: &str) -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root())
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == target)
+        })
+}
+
+fn ci() -> Result<(), String> {
+    if !has_target("wasm32-unknown-unknown") {
+        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    run("cargo", &["fmt", "--all", "--check"])
+        .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run("cargo", &["test", "--workspace", "--locked"])?;
+    // The pure crates must keep building for the browser.
+    run(
+        "cargo",
+        &[
+            "build",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "uid",
+            "-p",
+            "manifest",
+        ],
+    )?;
+    // The README's first command: the demo hub validates clean.
+    run(
+        "cargo",
+        &[
+            "run", "--locked", "--quiet", "-p", "cli", "--", "validate", "hub",
+        ],
+    )?;
+    println!("ci: all checks passed");
+    Ok(())
+}
+
+fn fuzz(seconds: u64) -> Result<(), String> {
+    let dir = root().join("crates/uid/fuzz");
+    let time = format!("-max_total_time={seconds}");
+    eprintln!("$ cargo +nightly fuzz run parse -- {time}   (in crates/uid)");
+    let status = Command::new("cargo")
+        .args(["+nightly", "fuzz", "run", "parse", "--", &time])
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fuzzing failed with {status}; it needs `rustup toolchain install nightly` and `cargo install cargo-fuzz`"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;
