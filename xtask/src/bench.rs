@@ -70,38 +70,44 @@ fn validate(root: &Path) -> Result<(), String> {
     println!(
         "benchmark: `mhub validate` over generated hub trees (whole process, warm page cache, median of 7 runs)"
     );
-    println!("{:>8} {:>12} {:>14}", "cards", "median", "cards/s");
+    println!(
+        "{:>8} {:>8} {:>12} {:>14}",
+        "cards", "format", "median", "cards/s"
+    );
     for count in [3_000, 10_000] {
         let hub = generate(root, count)?;
-        let mut times = Vec::new();
-        for round in 0..8 {
-            let start = Instant::now();
-            let out = Command::new(&mhub)
-                .args(["validate", "--format", "json"])
-                .arg(&hub)
-                .output()
-                .map_err(|e| format!("cannot run mhub: {e}"))?;
-            let elapsed = start.elapsed();
-            if !out.status.success() {
-                return Err(format!(
-                    "generated tree did not validate clean: {}",
-                    String::from_utf8_lossy(&out.stdout)
+        for format in ["human", "json"] {
+            let mut times = Vec::new();
+            for round in 0..8 {
+                let start = Instant::now();
+                let out = Command::new(&mhub)
+                    .args(["validate", "--format", format])
+                    .arg(&hub)
+                    .output()
+                    .map_err(|e| format!("cannot run mhub: {e}"))?;
+                let elapsed = start.elapsed();
+                if !out.status.success() {
+                    let head: Vec<&str> = std::str::from_utf8(&out.stdout)
+                        .unwrap_or_default()
                         .lines()
                         .take(20)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                ));
+                        .collect();
+                    return Err(format!(
+                        "generated tree did not validate clean:\n{}",
+                        head.join("\n")
+                    ));
+                }
+                if round > 0 {
+                    times.push(elapsed);
+                }
             }
-            if round > 0 {
-                times.push(elapsed);
-            }
+            let m = median(times);
+            println!(
+                "{count:>8} {format:>8} {:>9.1} ms {:>14.0}",
+                m.as_secs_f64() * 1e3,
+                count as f64 / m.as_secs_f64()
+            );
         }
-        let m = median(times);
-        println!(
-            "{count:>8} {:>9.1} ms {:>14.0}",
-            m.as_secs_f64() * 1e3,
-            count as f64 / m.as_secs_f64()
-        );
     }
     println!("target: a 3,000-card tree in well under 100 ms on 2 cores");
     Ok(())

@@ -37,6 +37,7 @@
 //! assert_eq!((wrong.span.line, wrong.span.col), (5, 15));
 //! assert_eq!(wrong.severity, Severity::Error);
 //! assert!(report.has_errors());
+//! assert_eq!(manifest::body(source), "## Usage\n");
 //! ```
 
 mod datasets;
@@ -110,8 +111,6 @@ pub struct Report {
     pub card: Card,
     /// The card's UID, when its path was given and is valid.
     pub uid: Option<uid::Uid>,
-    /// The markdown after the front matter.
-    pub body: String,
     /// Diagnostics in source order.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -219,6 +218,13 @@ pub fn english_sibling(path: &str) -> Option<String> {
         .map(|stem| format!("{stem}.md"))
 }
 
+/// The markdown body of a card: what follows its front matter, or the whole
+/// text when it has none.
+pub fn body(source: &str) -> &str {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    source::split(source).map_or(source, |split| split.body)
+}
+
 /// Reads and validates one card. See the crate documentation.
 pub fn check(source: &str, options: &Options<'_>) -> Report {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -226,7 +232,6 @@ pub fn check(source: &str, options: &Options<'_>) -> Report {
     let mut report = Report {
         card: Card::default(),
         uid: None,
-        body: String::new(),
         diagnostics: Vec::new(),
     };
     if let Some(path) = options.card_path {
@@ -281,7 +286,6 @@ pub fn check(source: &str, options: &Options<'_>) -> Report {
             return report;
         }
     };
-    report.body = split.body.to_owned();
     report.card.title = split.title.clone();
     if split.yaml.len() > source::MAX_FRONT_MATTER {
         diagnostics.push(

@@ -8,20 +8,22 @@
 use crate::diagnostic::{Diagnostic, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+mod fast;
+
 /// Deepest nesting of sequences and mappings accepted.
 const MAX_DEPTH: usize = 16;
 /// Most nodes accepted in one front matter.
 const MAX_NODES: usize = 20_000;
 
 /// A YAML value with its position.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
     pub span: Span,
     pub kind: Kind,
 }
 
 /// The shape of a [`Node`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Kind {
     /// A scalar as written; `plain` is false for quoted and block scalars.
     Scalar {
@@ -96,6 +98,23 @@ struct Origin {
     first_line: usize,
 }
 
+/// The diagnostic for `key` if `entries` already has it.
+fn duplicate(entries: &[(Node, Node)], key: &Node) -> Option<Diagnostic> {
+    let name = key.scalar().unwrap_or_default();
+    let (first, _) = entries.iter().find(|(e, _)| e.scalar() == Some(name))?;
+    Some(
+        Diagnostic::error(
+            "duplicate-key",
+            key.span,
+            format!("key `{name}` appears twice"),
+        )
+        .help(format!(
+            "the first `{name}` is on line {}; keep one of them",
+            first.span.line
+        )),
+    )
+}
+
 impl Origin {
     fn span(self, start: saphyr_parser::Marker, end: saphyr_parser::Marker) -> Span {
         let len = if end.line() == start.line() {
@@ -115,6 +134,12 @@ impl Origin {
 /// root node, if the text could be read, and every diagnostic found on the way.
 pub(crate) fn read(yaml: &str, first_line: usize) -> (Option<Node>, Vec<Diagnostic>) {
     let origin = Origin { first_line };
+    fast::read(yaml, origin).unwrap_or_else(|| full(yaml, origin))
+}
+
+/// Reads any YAML with the full parser.
+fn full(yaml: &str, origin: Origin) -> (Option<Node>, Vec<Diagnostic>) {
+    let first_line = origin.first_line;
     let mut diagnostics = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
@@ -261,3 +286,6 @@ pub(crate) fn read(yaml: &str, first_line: usize) -> (Option<Node>, Vec<Diagnost
     }
     (root, diagnostics)
 }
+
+#[cfg(test)]
+mod tests;
