@@ -1,7 +1,7 @@
 //! `mhub index`: validate a hub tree and write its `index.json` catalogue.
 
 use crate::validate::{self, Summary};
-use crate::{Outcome, print, tree, warn};
+use crate::{Outcome, print, warn};
 use anyhow::{Context as _, bail};
 use manifest::{Index, IndexEntry, Profile};
 use std::fs;
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             args.hub.display()
         );
     }
-    let files = tree::collect(std::slice::from_ref(&assets))?;
+    let files = cache::find_cards(std::slice::from_ref(&assets))?;
     let checked = validate::check_all(files, args.profile);
     let summary = Summary::of(&checked);
     if summary.errors > 0 || summary.unreadable > 0 {

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod index;
-mod tree;
 mod validate;
 
 /// A model hub: validate cards, index hub trees.
@@ -70,6 +69,17 @@ fn report(e: &anyhow::Error) {
     for cause in e.chain().skip(1) {
         eprintln!("caused by: {cause}");
     }
+}
+
+/// An error and its causes on one line, for lists of per-file failures.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text += &format!(": {c}");
+        cause = c.source();
+    }
+    text
 }
 
 /// Writes `text` to standard output.

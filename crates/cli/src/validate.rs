@@ -1,7 +1,7 @@
 //! `mhub validate`: check cards in parallel and report like a compiler.
 
-use crate::tree::{self, CardFile};
 use crate::{Outcome, print, shown};
+use cache::CardFile;
 use manifest::{Options, Profile, Report, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -57,7 +57,7 @@ pub(crate) fn check_all(files: Vec<CardFile>, profile: Profile) -> Vec<Checked> 
             Err(e) => Checked {
                 file,
                 source: String::new(),
-                result: Err(format!("{e:#}")),
+                result: Err(crate::chain(&e)),
             },
         })
         .collect()
@@ -164,7 +164,7 @@ struct JsonRun<'a> {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let files = tree::collect(&args.paths)?;
+    let files = cache::find_cards(&args.paths)?;
     if files.is_empty() {
         anyhow::bail!(
             "no cards found in {}",

@@ -15,6 +15,7 @@
 //!   without its crashes and false alarms.
 //!
 //! [`Index`] is the JSON catalogue of a hub tree that clients and the web app read.
+//! [`read_hubconf`] reads a repository's `hubconf.yaml`: its entrypoints, as data.
 //!
 //! This crate does no I/O: callers read files and pass their text, and tell it
 //! where the card sits ([`Options::card_path`]). It compiles to
@@ -42,6 +43,7 @@
 
 mod datasets;
 mod diagnostic;
+mod hubconf;
 mod index;
 mod rules;
 mod schema;
@@ -49,6 +51,7 @@ mod source;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
+pub use hubconf::{Entrypoint, Hubconf, MHUB_VERSION, Tensor, read_hubconf};
 pub use index::{INDEX_FORMAT, Index, IndexEntry};
 pub use schema::{Asset, Card, ModuleType};
 

@@ -3,6 +3,7 @@
 mod corpus;
 mod fixtures;
 mod hostile;
+mod hubconf;
 mod index;
 
 use manifest::{Options, Profile, Report};

@@ -1,6 +1,6 @@
 //! Finding the cards in files and hub trees, and where each sits relative to its `assets/` root.
 
-use anyhow::{Context as _, bail};
+use crate::error::{Error, Result, io};
 use std::fs;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
@@ -16,9 +16,9 @@ const NOT_CARDS: &[&str] = &[
 /// The largest card read, in bytes.
 const MAX_CARD_BYTES: u64 = 4 * 1024 * 1024;
 
-/// One card file to check.
+/// One card file found by [`find_cards`].
 #[derive(Debug, Clone)]
-pub(crate) struct CardFile {
+pub struct CardFile {
     /// Where to read it.
     pub path: PathBuf,
     /// The path relative to its `assets/` root, with `/` separators, when known.
@@ -34,24 +34,31 @@ impl CardFile {
         Some(self.root.as_ref()?.join(sibling).is_file())
     }
 
-    /// Reads the card's text, refusing files that are too large or not UTF-8.
-    pub fn read(&self) -> anyhow::Result<String> {
-        let file = fs::File::open(&self.path)
-            .with_context(|| format!("cannot open `{}`", self.path.display()))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_CARD_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read `{}`", self.path.display()))?;
-        if bytes.len() as u64 > MAX_CARD_BYTES {
-            bail!(
-                "`{}` is larger than {} MiB, which is no card",
-                self.path.display(),
-                MAX_CARD_BYTES >> 20
-            );
-        }
-        String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8 text", self.path.display()))
+    /// Reads the card's text; see [`read_card`].
+    pub fn read(&self) -> Result<String> {
+        read_card(&self.path)
     }
+}
+
+/// Reads a card file, refusing files over 4 MiB or not UTF-8.
+pub fn read_card(path: &Path) -> Result<String> {
+    let file = fs::File::open(path).map_err(io("open", path))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CARD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io("read", path))?;
+    let invalid = |reason: String| Error::Invalid {
+        what: "card",
+        path: path.display().to_string(),
+        reason,
+    };
+    if bytes.len() as u64 > MAX_CARD_BYTES {
+        return Err(invalid(format!(
+            "it is larger than {} MiB",
+            MAX_CARD_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| invalid("it is not UTF-8 text".to_owned()))
 }
 
 /// The path of `path` below its last `assets` component, with `/` separators.
@@ -66,15 +73,15 @@ fn below_assets(path: &Path) -> Option<(PathBuf, String)> {
     (!rest.is_empty()).then(|| (root, rest.join("/")))
 }
 
-/// Expands the command-line paths into card files: files as given, directories
-/// walked in sorted order. A directory with an `assets/` folder is a hub tree
-/// and only that folder is walked; card paths are taken relative to the last
-/// `assets` component, else to the directory given.
-pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<CardFile>> {
+/// Expands paths into card files: files as given, directories walked in sorted
+/// order. A directory with an `assets/` folder is a hub tree and only that
+/// folder is walked; card paths are taken relative to the last `assets`
+/// component, else to the directory given. `README.md`, `publisher_intro.md`,
+/// hidden entries, `static/` folders and symbolic links to folders are skipped.
+pub fn find_cards(paths: &[PathBuf]) -> Result<Vec<CardFile>> {
     let mut cards = Vec::new();
     for path in paths {
-        let meta =
-            fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let meta = fs::metadata(path).map_err(io("read", path))?;
         if meta.is_file() {
             let (root, card_path) =
                 below_assets(path).map_or((None, None), |(r, c)| (Some(r), Some(c)));
@@ -93,7 +100,6 @@ pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<CardFile>> {
         };
         let (base, prefix) = match below_assets(&root) {
             Some((base, prefix)) => (base, Some(prefix)),
-            None if root.file_name().is_some_and(|n| n == "assets") => (root.clone(), None),
             None => (root.clone(), None),
         };
         let mut found = Vec::new();
@@ -117,14 +123,12 @@ pub(crate) fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<CardFile>> {
     Ok(cards)
 }
 
-/// Collects the `.md` cards below `dir`, sorted, skipping hidden entries,
-/// `static/` folders, known non-card files and symbolic links to directories.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot list `{}`", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
+        .map_err(io("list", dir))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(io("list", dir))?;
+    entries.sort_by_key(fs::DirEntry::file_name);
     for entry in entries {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -132,9 +136,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             continue;
         }
         let path = entry.path();
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let kind = entry.file_type().map_err(io("read", &path))?;
         if kind.is_dir() {
             if name != "static" {
                 walk(&path, out)?;

@@ -1,0 +1,136 @@
+//! The error type of the cache crate: what failed, on which path or url, and why.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while resolving, fetching or storing models.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("cannot {action} `{path}`")]
+    Io {
+        /// What was being done, e.g. `create` or `rename`.
+        action: &'static str,
+        /// The path it was done to.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The request could not be made or its answer not read.
+    #[error("cannot fetch `{url}`: {reason}")]
+    Fetch {
+        /// The url asked for.
+        url: String,
+        /// What went wrong, in a few words.
+        reason: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The server answered with an error status.
+    #[error("`{url}` answered {status}")]
+    Status {
+        /// The url asked for.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// Downloaded bytes do not match the card's digest.
+    #[error("`{url}` does not match its sha256: expected `{expected}`, got `{actual}`")]
+    Digest {
+        /// Where the bytes came from.
+        url: String,
+        /// The digest (or prefix) the card declares.
+        expected: String,
+        /// The digest of what arrived.
+        actual: String,
+    },
+    /// A download is larger than allowed.
+    #[error("`{url}` is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// Where the bytes came from.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A download ended early, or was longer than announced.
+    #[error("`{url}` sent {got} bytes, expected {expected}")]
+    Length {
+        /// Where the bytes came from.
+        url: String,
+        /// How many bytes were announced or declared.
+        expected: u64,
+        /// How many arrived.
+        got: u64,
+    },
+    /// A plain-http url for a host that is not loopback, without `allow_http`.
+    #[error("refusing plain http for `{url}`: use https, or allow http explicitly")]
+    InsecureUrl {
+        /// The url refused.
+        url: String,
+    },
+    /// A url that cannot be used at all.
+    #[error("invalid url `{url}`: {reason}")]
+    BadUrl {
+        /// The url as written.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Offline mode, and what is needed is not in the cache.
+    #[error("offline, and `{what}` is not in the cache")]
+    Offline {
+        /// What is missing.
+        what: String,
+    },
+    /// The hub has no model with this UID.
+    #[error("model `{uid}` not found in {hub}")]
+    NotFound {
+        /// The UID asked for.
+        uid: String,
+        /// The hub that was asked.
+        hub: String,
+    },
+    /// A card, index or hubconf that does not read as one.
+    #[error("`{path}` is not a valid {what}: {reason}")]
+    Invalid {
+        /// What kind of document.
+        what: &'static str,
+        /// Where it came from.
+        path: String,
+        /// The first problem found.
+        reason: String,
+    },
+    /// An archive entry that would escape or abuse the extraction folder.
+    #[error("refusing archive `{archive}`: {reason}")]
+    Archive {
+        /// The archive's url or path.
+        archive: String,
+        /// Which entry, and why.
+        reason: String,
+    },
+    /// The repository declares no entrypoint of this name.
+    #[error("`{repo}` has no entrypoint `{name}`")]
+    NoEntrypoint {
+        /// The repository.
+        repo: String,
+        /// The name asked for.
+        name: String,
+    },
+}
+
+/// A shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Wraps an I/O error with what was done and where.
+pub(crate) fn io(
+    action: &'static str,
+    path: impl Into<PathBuf>,
+) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
+    }
+}

@@ -1,0 +1,396 @@
+//! HTTP: a hardened client, small documents, and resumable, verified, bounded downloads.
+
+use crate::Progress;
+use crate::digest::Hasher;
+use crate::error::{Error, Result, io};
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{CONTENT_RANGE, RANGE};
+use reqwest::{StatusCode, Url, redirect};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// Network settings.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// Allow plain http to hosts other than loopback.
+    pub allow_http: bool,
+    /// Longest wait to connect.
+    pub connect_timeout: Duration,
+    /// Longest wait for response headers or for the next bytes of a body.
+    pub read_timeout: Duration,
+    /// How many times a failed request is tried again (5xx, reset, timeout, short body).
+    pub retries: u32,
+    /// The first pause between tries; it doubles each time.
+    pub backoff: Duration,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+    /// Largest download accepted when the card declares no size, in bytes.
+    pub max_size: u64,
+}
+
+impl Default for NetConfig {
+    fn default() -> NetConfig {
+        NetConfig {
+            allow_http: false,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            retries: 4,
+            backoff: Duration::from_millis(250),
+            max_redirects: 8,
+            max_size: 16 << 30,
+        }
+    }
+}
+
+/// Whether `url` points at this machine.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
+fn check_scheme(url: &Url, allow_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || is_loopback(url) => Ok(()),
+        "http" => Err(Error::InsecureUrl {
+            url: url.to_string(),
+        }),
+        other => Err(Error::BadUrl {
+            url: url.to_string(),
+            reason: format!("scheme `{other}` is not supported"),
+        }),
+    }
+}
+
+/// The outcome of one try.
+enum Failure {
+    /// Worth trying again, resuming where the bytes stopped.
+    Retry(String, Option<reqwest::Error>),
+    /// Final.
+    Fatal(Error),
+}
+
+/// A configured HTTP client.
+pub(crate) struct Fetcher {
+    client: Client,
+    config: NetConfig,
+}
+
+impl Fetcher {
+    pub(crate) fn new(config: &NetConfig) -> Result<Fetcher> {
+        let (allow_http, max) = (config.allow_http, config.max_redirects);
+        let policy = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= max {
+                attempt.error(format!("more than {max} redirects"))
+            } else if let Err(e) = check_scheme(attempt.url(), allow_http) {
+                attempt.error(e.to_string())
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = Client::builder()
+            .user_agent(concat!("mhub/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.read_timeout)
+            .tcp_nodelay(true)
+            .redirect(policy)
+            .build()
+            .map_err(|e| Error::Fetch {
+                url: String::new(),
+                reason: "cannot set up the http client".to_owned(),
+                source: Some(e),
+            })?;
+        Ok(Fetcher {
+            client,
+            config: config.clone(),
+        })
+    }
+
+    /// Parses and checks a url against the https rule.
+    pub(crate) fn url(&self, text: &str) -> Result<Url> {
+        let url = Url::parse(text).map_err(|e| Error::BadUrl {
+            url: text.to_owned(),
+            reason: e.to_string(),
+        })?;
+        check_scheme(&url, self.config.allow_http)?;
+        Ok(url)
+    }
+
+    fn pause(&self, attempt: u32) {
+        std::thread::sleep(self.config.backoff.saturating_mul(1 << attempt.min(10)));
+    }
+
+    fn send(&self, url: &Url, from: u64) -> std::result::Result<Response, Failure> {
+        let mut request = self.client.get(url.clone());
+        if from > 0 {
+            request = request.header(RANGE, format!("bytes={from}-"));
+        }
+        let response = request.send().map_err(|e| {
+            if e.is_redirect() {
+                Failure::Fatal(Error::Fetch {
+                    url: url.to_string(),
+                    reason: "redirects refused".to_owned(),
+                    source: Some(e),
+                })
+            } else {
+                let reason = if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "cannot connect"
+                } else {
+                    "request failed"
+                };
+                Failure::Retry(reason.to_owned(), Some(e))
+            }
+        })?;
+        let status = response.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Failure::Retry(
+                format!("server answered {}", status.as_u16()),
+                None,
+            ));
+        }
+        if !status.is_success() && status != StatusCode::RANGE_NOT_SATISFIABLE {
+            return Err(Failure::Fatal(Error::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            }));
+        }
+        Ok(response)
+    }
+
+    /// Runs `once` until it succeeds, fails for good, or runs out of tries.
+    fn retrying<T>(
+        &self,
+        url: &Url,
+        mut once: impl FnMut() -> std::result::Result<T, Failure>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match once() {
+                Ok(value) => return Ok(value),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(reason, source)) if attempt >= self.config.retries => {
+                    let reason = format!("{reason} (after {} tries)", attempt + 1);
+                    return Err(Error::Fetch {
+                        url: url.to_string(),
+                        reason,
+                        source,
+                    });
+                }
+                Err(Failure::Retry(..)) => {
+                    self.pause(attempt);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Fetches a small document (an index, a card) whole, at most `limit` bytes.
+    pub(crate) fn bytes(&self, url: &Url, limit: u64) -> Result<Vec<u8>> {
+        self.retrying(url, || {
+            let mut response = self.send(url, 0)?;
+            if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+                return Err(Failure::Fatal(Error::Status {
+                    url: url.to_string(),
+                    status: 416,
+                }));
+            }
+            // Read before the body: reqwest counts it down as bytes arrive.
+            let announced = response.content_length();
+            if announced.is_some_and(|n| n > limit) {
+                return Err(Failure::Fatal(Error::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                }));
+            }
+            let mut body = Vec::new();
+            let read = (&mut response).take(limit + 1).read_to_end(&mut body);
+            if let Err(e) = read {
+                return Err(Failure::Retry(format!("connection broke: {e}"), None));
+            }
+            if body.len() as u64 > limit {
+                return Err(Failure::Fatal(Error::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                }));
+            }
+            if let Some(expected) = announced.filter(|n| *n != body.len() as u64) {
+                return Err(Failure::Retry(
+                    format!("body ended after {} of {expected} bytes", body.len()),
+                    None,
+                ));
+            }
+            Ok(body)
+        })
+    }
+
+    /// Downloads `url` into the file at `part`, resuming from its current length,
+    /// and returns the sha256 and length of the whole file. `size` is the length
+    /// the card declares, if any; without one `limit`, else the configured maximum, applies.
+    pub(crate) fn download(
+        &self,
+        url: &Url,
+        part: &Path,
+        size: Option<u64>,
+        limit: Option<u64>,
+        progress: &dyn Progress,
+    ) -> Result<(String, u64)> {
+        let limit = size.or(limit).unwrap_or(self.config.max_size);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(part)
+            .map_err(io("open", part))?;
+        let mut have = file.metadata().map_err(io("read", part))?.len();
+        let mut hasher = Hasher::default();
+        if have > limit {
+            restart(&mut file, part, &mut hasher, &mut have)?;
+        } else if have > 0 {
+            // Resume: the partial's bytes seed the hash.
+            let mut buf = vec![0u8; 1 << 16];
+            file.seek(SeekFrom::Start(0)).map_err(io("read", part))?;
+            let mut left = have;
+            while left > 0 {
+                let n = file.read(&mut buf).map_err(io("read", part))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                left = left.saturating_sub(n as u64);
+            }
+        }
+        progress.start(url.as_str(), size, have);
+        let result = self.retrying(url, || {
+            self.stream(
+                url,
+                &mut file,
+                part,
+                &mut hasher,
+                &mut have,
+                limit,
+                size,
+                progress,
+            )
+        });
+        progress.finish();
+        result?;
+        file.sync_all().map_err(io("sync", part))?;
+        Ok((hasher.finish(), have))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stream(
+        &self,
+        url: &Url,
+        file: &mut File,
+        part: &Path,
+        hasher: &mut Hasher,
+        have: &mut u64,
+        limit: u64,
+        size: Option<u64>,
+        progress: &dyn Progress,
+    ) -> std::result::Result<(), Failure> {
+        let fatal = Failure::Fatal;
+        let mut response = self.send(url, *have)?;
+        match response.status() {
+            StatusCode::PARTIAL_CONTENT => {
+                let start = response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("bytes "))
+                    .and_then(|v| v.split('-').next())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                if start != Some(*have) {
+                    restart(file, part, hasher, have).map_err(fatal)?;
+                    progress.reset();
+                    return Err(Failure::Retry(
+                        "server resumed at the wrong offset".to_owned(),
+                        None,
+                    ));
+                }
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                restart(file, part, hasher, have).map_err(fatal)?;
+                progress.reset();
+                return Err(Failure::Retry("server refused to resume".to_owned(), None));
+            }
+            _ if *have > 0 => {
+                // A full answer to a range request: start again from the first byte.
+                restart(file, part, hasher, have).map_err(fatal)?;
+                progress.reset();
+            }
+            _ => {}
+        }
+        let announced = response.content_length();
+        if let Some(len) = announced
+            && *have + len > limit
+        {
+            return Err(fatal(Error::TooLarge {
+                url: url.to_string(),
+                limit,
+            }));
+        }
+        file.seek(SeekFrom::Start(*have))
+            .map_err(|e| fatal(io("seek", part)(e)))?;
+        let mut buf = vec![0u8; 1 << 17];
+        let mut received = 0u64;
+        loop {
+            let n = match response.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Failure::Retry(
+                        format!("connection broke after {} bytes: {e}", *have),
+                        None,
+                    ));
+                }
+            };
+            if *have + n as u64 > limit {
+                return Err(fatal(Error::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                }));
+            }
+            file.write_all(&buf[..n])
+                .map_err(|e| fatal(io("write", part)(e)))?;
+            hasher.update(&buf[..n]);
+            *have += n as u64;
+            received += n as u64;
+            progress.advance(n as u64);
+        }
+        if let Some(len) = announced.filter(|len| received < *len) {
+            return Err(Failure::Retry(
+                format!("body ended after {received} of {len} bytes"),
+                None,
+            ));
+        }
+        if let Some(expected) = size.filter(|s| *have < *s) {
+            return Err(Failure::Retry(
+                format!("got {} of {expected} bytes", *have),
+                None,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Empties a partial download and its running hash.
+fn restart(file: &mut File, part: &Path, hasher: &mut Hasher, have: &mut u64) -> Result<()> {
+    file.set_len(0).map_err(io("truncate", part))?;
+    file.seek(SeekFrom::Start(0)).map_err(io("seek", part))?;
+    *hasher = Hasher::default();
+    *have = 0;
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Hub sources, verified downloads and the content-addressed model cache.
+//!
+//! This crate resolves models against a [`Source`] — a hub tree on disk, a hub
+//! published over HTTP(S), or a torch.hub-style repository fetched as a source
+//! archive — and stores their cards and assets in a local cache that never
+//! shows an unverified byte:
+//!
+//! - every download streams into a temporary file, is hashed as it arrives,
+//!   fsynced, checked against the card's sha256 (and size when declared), and
+//!   only then renamed into the blob store;
+//! - a model becomes visible when its `record.json` is written, after all of its
+//!   assets are stored;
+//! - per-entry locks keep concurrent processes from downloading the same blob
+//!   twice, but correctness does not depend on them: two downloads of the same
+//!   blob produce the same verified file, and renames are atomic;
+//! - a broken download resumes with a `Range` request whose `206` must start
+//!   exactly where the partial file ends; anything else restarts from zero.
+//!
+//! It is the only crate that fetches over the network natively and the only
+//! one that writes the cache directory. It does not print, read environment
+//! variables ([`resolve_dir`] takes their values as arguments), or run anything
+//! it downloads: entrypoints are data in `hubconf.yaml`.
+//!
+//! # Layout
+//!
+//! ```text
+//! <cache dir>/                   flag > MHUB_DIR > $XDG_CACHE_HOME/mhub > ~/.cache/mhub
+//! └── v1/                        layout version; a new layout gets a new folder
+//!     ├── blobs/sha256/<hex>     verified asset bytes, named by their full sha256, read-only
+//!     ├── models/<uid>/          one folder per pulled model (repository models under @repos/)
+//!     │   ├── card.md            the card as fetched
+//!     │   └── record.json        assets → blobs; written last, it makes the model visible
+//!     ├── repos/<owner>_<repo>_<ref>/   extracted repository archives
+//!     ├── locks/<key>.lock       per-entry locks (and cache.lock for prune and rm)
+//!     └── tmp/                   partial downloads (<key>.part) and atomic-write temporaries
+//! ```
+//!
+//! # Example
+//!
+//! ```
+//! use cache::{Hub, Listing, Silent, Source};
+//!
+//! let dir = std::env::temp_dir().join(format!("mhub-doc-{}", std::process::id()));
+//! let hub = Hub::builder()
+//!     .dir(&dir)
+//!     .source(Source::parse(concat!(env!("CARGO_MANIFEST_DIR"), "/../../hub"))?)
+//!     .offline(true)
+//!     .build()?;
+//! let Listing::Models(models) = hub.list(&Silent)? else { unreachable!() };
+//! assert!(models.iter().any(|m| m.uid == "mindspore/ascend/0.7/googlenet_v1_cifar10"));
+//! let uid = "mindspore/ascend/0.7/googlenet_v1_cifar10".parse()?;
+//! assert!(hub.pull(&uid, false, &Silent).is_err()); // offline, and not cached yet
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod archive;
+mod digest;
+mod error;
+mod fetch;
+mod hub;
+mod source;
+mod store;
+mod tree;
+
+pub use digest::Expected;
+pub use error::{Error, Result};
+pub use fetch::NetConfig;
+pub use hub::{
+    Cache, CachedModel, DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Info, Listing, Pulled,
+    PulledAsset, Removed, VerifyReport, resolve_dir,
+};
+pub use source::Source;
+pub use store::{Record, StoredAsset};
+pub use tree::{CardFile, find_cards, read_card};
+
+/// Hears about download progress; the cli draws bars with it. Every method
+/// has an empty default.
+pub trait Progress: Sync {
+    /// A download of `what` starts; `total` bytes when known, `done` already on disk.
+    fn start(&self, what: &str, total: Option<u64>, done: u64) {
+        let _ = (what, total, done);
+    }
+    /// `bytes` more arrived.
+    fn advance(&self, bytes: u64) {
+        let _ = bytes;
+    }
+    /// The download starts again from zero.
+    fn reset(&self) {}
+    /// The download ended, well or not.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}

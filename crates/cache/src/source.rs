@@ -1,0 +1,96 @@
+//! Hub sources: a hub tree on disk, a hub published over HTTP, or a repository archive.
+
+use crate::error::{Error, Result};
+use reqwest::Url;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use uid::{Reference, RepoRef};
+
+/// Where models come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A hub tree on disk: a folder with `assets/` (and, optionally, `index.json`).
+    Local(PathBuf),
+    /// A hub tree published as static files: `index.json` at the base url,
+    /// cards at `assets/<uid>.md`, assets where the cards say.
+    Http(Url),
+    /// A repository with `hubconf.yaml` and an `assets/` tree, fetched as a source archive.
+    Repo(RepoRef),
+}
+
+impl Source {
+    /// Reads a source as a user writes it: a url, a path, or `owner/repo[:ref]`.
+    pub fn parse(text: &str) -> Result<Source> {
+        let bad = |reason: String| Error::BadUrl {
+            url: text.to_owned(),
+            reason,
+        };
+        match Reference::parse(text).map_err(|e| bad(e.to_string()))? {
+            Reference::Url(u) => {
+                let mut url = Url::parse(&u).map_err(|e| bad(e.to_string()))?;
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                Ok(Source::Http(url))
+            }
+            Reference::Path(p) => Ok(Source::Local(PathBuf::from(p))),
+            Reference::Repo(r) => Ok(Source::Repo(r)),
+            Reference::Uid(u) => Err(bad(format!(
+                "`{u}` is a model id, not a hub; pass it as the model and the hub with --hub"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Local(p) => write!(f, "{}", p.display()),
+            Source::Http(u) => write!(f, "{u}"),
+            Source::Repo(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// Where one asset's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Location {
+    File(PathBuf),
+    Url(String),
+}
+
+/// Whether `link` is a safe path relative to a hub root: no scheme, nothing absolute, no `..`.
+pub(crate) fn is_safe_relative(link: &str) -> bool {
+    !link.is_empty()
+        && !link.contains("://")
+        && !link.starts_with('/')
+        && !link.contains('\\')
+        && link
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+        && !link.chars().any(|c| c.is_control())
+}
+
+/// Resolves a card's `asset-link` against a hub root on disk or a base url.
+pub(crate) fn locate(link: &str, root: Result<&Path, &Url>) -> Result<Location> {
+    if link.starts_with("https://") || link.starts_with("http://") {
+        return Ok(Location::Url(link.to_owned()));
+    }
+    if !is_safe_relative(link) {
+        return Err(Error::BadUrl {
+            url: link.to_owned(),
+            reason: "asset links are https urls or paths inside the hub, without `..`".to_owned(),
+        });
+    }
+    match root {
+        Ok(dir) => Ok(Location::File(dir.join(link))),
+        Err(base) => base
+            .join(link)
+            .map(|u| Location::Url(u.to_string()))
+            .map_err(|e| Error::BadUrl {
+                url: link.to_owned(),
+                reason: e.to_string(),
+            }),
+    }
+}

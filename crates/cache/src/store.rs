@@ -1,0 +1,313 @@
+//! The on-disk cache: versioned layout, atomic writes, per-entry locks, content-addressed blobs.
+
+use crate::digest::{Expected, Hasher};
+use crate::error::{Error, Result, io};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// The layout version; a new layout gets a new folder beside the old one.
+pub(crate) const LAYOUT: &str = "v1";
+
+/// Temporary files older than this, whose owner cannot be known, are stale.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// What the cache knows about one pulled model: written only after every asset verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The model UID, or `owner/repo:ref` plus entrypoint for repository pulls.
+    pub uid: String,
+    /// The hub the card came from.
+    pub source: String,
+    /// The verified assets.
+    pub assets: Vec<StoredAsset>,
+}
+
+/// One verified asset of a [`Record`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAsset {
+    /// The card's `asset-link`, as written.
+    pub link: String,
+    /// The card's `file-format`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub format: Option<String>,
+    /// The card's `asset-sha256`, as declared (64 digits, or a prefix).
+    pub declared: String,
+    /// The full sha256 of the stored bytes.
+    pub sha256: String,
+    /// The size in bytes.
+    pub size: u64,
+}
+
+/// An exclusive lock on one cache entry, released on drop.
+pub(crate) struct Lock(#[allow(dead_code)] File);
+
+/// The cache folder.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    root: PathBuf,
+}
+
+static UNIQUE: AtomicU64 = AtomicU64::new(0);
+
+impl Store {
+    /// Opens (creating) the cache under `dir`.
+    pub(crate) fn open(dir: &Path) -> Result<Store> {
+        let root = dir.join(LAYOUT);
+        for sub in ["blobs/sha256", "models", "repos", "locks", "tmp"] {
+            let path = root.join(sub);
+            fs::create_dir_all(&path).map_err(io("create", &path))?;
+        }
+        Ok(Store { root })
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub(crate) fn blob_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("blobs/sha256").join(sha256)
+    }
+
+    pub(crate) fn model_dir(&self, key: &str) -> PathBuf {
+        self.root.join("models").join(key)
+    }
+
+    pub(crate) fn repo_dir(&self, name: &str) -> PathBuf {
+        self.root.join("repos").join(name)
+    }
+
+    /// A temporary path in the cache, unique to this process and call.
+    pub(crate) fn unique_temp(&self, stem: &str) -> PathBuf {
+        let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
+        self.root
+            .join("tmp")
+            .join(format!("{stem}.{}.{n}.tmp", std::process::id()))
+    }
+
+    /// The resumable partial download for `key`, only touched under its lock.
+    pub(crate) fn partial(&self, key: &str) -> PathBuf {
+        self.root.join("tmp").join(format!("{key}.part"))
+    }
+
+    /// Takes the exclusive lock for `key`, waiting for other processes.
+    /// Returns `None` where the file system cannot lock; callers stay correct without it.
+    pub(crate) fn lock(&self, key: &str) -> Result<Option<Lock>> {
+        let path = self.root.join("locks").join(format!("{key}.lock"));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("open", &path))?;
+        match file.lock() {
+            Ok(()) => Ok(Some(Lock(file))),
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(None),
+            Err(e) => Err(io("lock", &path)(e)),
+        }
+    }
+
+    /// Takes the cache-wide lock: shared for pulls, exclusive for removals, so
+    /// that `prune` never takes a blob whose record is still being written.
+    pub(crate) fn lock_cache(&self, exclusive: bool) -> Result<Option<Lock>> {
+        let path = self.root.join("locks/cache.lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("open", &path))?;
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        match locked {
+            Ok(()) => Ok(Some(Lock(file))),
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(None),
+            Err(e) => Err(io("lock", &path)(e)),
+        }
+    }
+
+    /// The stored blob satisfying `expected` (and `size`, when known), if any.
+    pub(crate) fn find_blob(
+        &self,
+        expected: &Expected,
+        size: Option<u64>,
+    ) -> Result<Option<(String, u64)>> {
+        let fits = |path: &Path| -> Option<u64> {
+            let len = fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+            size.is_none_or(|s| s == len).then_some(len)
+        };
+        match expected {
+            Expected::Full(sha) => Ok(fits(&self.blob_path(sha)).map(|len| (sha.clone(), len))),
+            Expected::Prefix(prefix) => {
+                let dir = self.root.join("blobs/sha256");
+                for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
+                    let entry = entry.map_err(io("list", &dir))?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.starts_with(prefix.as_str())
+                        && let Some(len) = fits(&entry.path())
+                    {
+                        return Ok(Some((name, len)));
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Moves a verified temporary file into the blob store under its sha256.
+    pub(crate) fn commit_blob(&self, temp: &Path, sha256: &str) -> Result<PathBuf> {
+        let target = self.blob_path(sha256);
+        let mut perms = fs::metadata(temp).map_err(io("read", temp))?.permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(temp, perms).map_err(io("protect", temp))?;
+        fs::rename(temp, &target).map_err(io("rename", temp))?;
+        sync_dir(target.parent().unwrap_or(&self.root));
+        Ok(target)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file and a rename.
+    pub(crate) fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let parent = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(io("create", parent))?;
+        let temp = self.unique_temp("write");
+        let result = (|| {
+            let mut file = File::create(&temp).map_err(io("create", &temp))?;
+            file.write_all(bytes).map_err(io("write", &temp))?;
+            file.sync_all().map_err(io("sync", &temp))?;
+            fs::rename(&temp, path).map_err(io("rename", &temp))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        sync_dir(parent);
+        result
+    }
+
+    /// Reads a model's record, if it was pulled.
+    pub(crate) fn record(&self, key: &str) -> Result<Option<Record>> {
+        let path = self.model_dir(key).join("record.json");
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Invalid {
+                    what: "cache record",
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io("read", &path)(e)),
+        }
+    }
+
+    /// Every record in the cache, sorted by key.
+    pub(crate) fn records(&self) -> Result<Vec<(String, Record)>> {
+        let base = self.root.join("models");
+        let mut keys = Vec::new();
+        collect_records(&base, &base, &mut keys)?;
+        keys.sort();
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(record) = self.record(&key)? {
+                out.push((key, record));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored blob: its name and size.
+    pub(crate) fn blobs(&self) -> Result<Vec<(String, u64)>> {
+        let dir = self.root.join("blobs/sha256");
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
+            let entry = entry.map_err(io("list", &dir))?;
+            let len = entry.metadata().map_err(io("read", entry.path()))?.len();
+            out.push((entry.file_name().to_string_lossy().into_owned(), len));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Temporary files no running download owns: resumable partials whose lock is free,
+    /// and other temporary files older than an hour.
+    pub(crate) fn stale_temps(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.root.join("tmp");
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
+            let entry = entry.map_err(io("list", &dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale = if let Some(key) = name.strip_suffix(".part") {
+                let lock_path = self.root.join("locks").join(format!("{key}.lock"));
+                File::options()
+                    .write(true)
+                    .open(&lock_path)
+                    .map_or(true, |f| f.try_lock().is_ok())
+            } else {
+                let modified = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::now());
+                modified.elapsed().is_ok_and(|age| age > STALE_AFTER)
+            };
+            if stale {
+                out.push(entry.path());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+fn collect_records(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io("list", dir)(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io("list", dir))?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect_records(base, &path, out)?;
+        } else if entry.file_name() == "record.json"
+            && let Some(key) = path.parent().and_then(|p| p.strip_prefix(base).ok())
+        {
+            out.push(
+                key.iter()
+                    .map(|c| c.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Makes a rename durable; failure only weakens durability, so it is ignored.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The sha256 and length of a file, read in full.
+pub(crate) fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let mut file = File::open(path).map_err(io("open", path))?;
+    let mut hasher = Hasher::default();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(io("read", path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((hasher.finish(), len))
+}
