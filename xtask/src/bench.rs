@@ -7,9 +7,121 @@ use std::time::{Duration, Instant};
 
 pub(crate) fn run(root: &Path, which: Option<&str>) -> Result<(), String> {
     match which {
-        None | Some("validate") => validate(root),
-        Some(other) => Err(format!("unknown benchmark `{other}`; available: validate")),
+        None => validate(root).and_then(|()| pull(root)),
+        Some("validate") => validate(root),
+        Some("pull") => pull(root),
+        Some(other) => Err(format!(
+            "unknown benchmark `{other}`; available: validate, pull"
+        )),
     }
+}
+
+/// Times `command` `runs` times after `prepare`, returning the median.
+fn time_runs(
+    runs: usize,
+    mut prepare: impl FnMut(),
+    mut command: impl FnMut() -> Command,
+) -> Result<Duration, String> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        prepare();
+        let mut cmd = command();
+        let start = Instant::now();
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        let elapsed = start.elapsed();
+        if !out.status.success() {
+            return Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        times.push(elapsed);
+    }
+    Ok(median(times))
+}
+
+/// Pulls a 1 GiB asset from a loopback server next to `curl -o`, and times a cached hit.
+fn pull(root: &Path) -> Result<(), String> {
+    use sha2::Digest as _;
+    crate::run("cargo", &["build", "--release", "--locked", "-p", "cli"])?;
+    let mhub = root.join("target/release/mhub");
+    let size = 1usize << 30;
+    let mut data = vec![0u8; size];
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    for chunk in data.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    let digest: String = sha2::Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let server = testserver::Server::start();
+    let uid = "bench/cpu/1.0/big_v1.0_cifar10";
+    let card = format!(
+        "# Big\n---\nmodel-name: big\nbackbone-name: big\nmodule-type: cv\nfine-tunable: false\nmodel-version: 1.0\n\
+         author: bench\nupdate-time: 2026-11-22\nrepo-link: https://example.com/big\nuser-id: bench\nused-for: inference\n\
+         mindspore-version: 1.0\nlicense: Apache2.0\nsummary: 1 GiB\nasset:\n- file-format: onnx\n  asset-link: {}\n  \
+         asset-sha256: {digest}\n  asset-size: {size}\n---\n",
+        server.url("/big.bin")
+    );
+    server.put(&format!("/assets/{uid}.md"), card.into_bytes());
+    server.put("/big.bin", data);
+    let work = root.join("target/bench/pull");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| format!("cannot create `{}`: {e}", work.display()))?;
+    let cache_dir = work.join("cache");
+    let curl_out = work.join("curl.bin");
+    let url = server.url("/big.bin");
+    let mhub_pull = || {
+        let mut cmd = Command::new(&mhub);
+        cmd.args(["pull", "-q", uid])
+            .env("MHUB_DIR", &cache_dir)
+            .env("MHUB_HUB", server.url("/"));
+        cmd
+    };
+    println!("benchmark: pull a 1 GiB asset from a loopback server (median of 3, page cache warm)");
+    let curl = time_runs(
+        3,
+        || drop(fs::remove_file(&curl_out)),
+        || {
+            let mut cmd = Command::new("curl");
+            cmd.args(["-s", "-f", "-o"]).arg(&curl_out).arg(&url);
+            cmd
+        },
+    );
+    let ours = time_runs(3, || drop(fs::remove_dir_all(&cache_dir)), mhub_pull)?;
+    let hit = time_runs(10, || {}, mhub_pull)?;
+    let rate = |d: Duration| size as f64 / d.as_secs_f64() / (1 << 20) as f64;
+    println!(
+        "  mhub pull (sha256 verified)  {:>8.0} ms  {:>7.0} MiB/s",
+        ours.as_secs_f64() * 1e3,
+        rate(ours)
+    );
+    match curl {
+        Ok(c) => {
+            println!(
+                "  curl -o (no verification)    {:>8.0} ms  {:>7.0} MiB/s",
+                c.as_secs_f64() * 1e3,
+                rate(c)
+            );
+            println!(
+                "  ratio mhub/curl throughput   {:>8.2}   (target >= 0.9)",
+                rate(ours) / rate(c)
+            );
+        }
+        Err(e) => println!("  curl: not measured ({e})"),
+    }
+    println!(
+        "  cached hit (whole process)   {:>8.1} ms",
+        hit.as_secs_f64() * 1e3
+    );
+    let _ = fs::remove_dir_all(&work);
+    Ok(())
 }
 
 /// A card for the generated tree, varied by `i` so no two are alike.

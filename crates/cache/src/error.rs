@@ -78,7 +78,7 @@ pub enum Error {
         reason: String,
     },
     /// Offline mode, and what is needed is not in the cache.
-    #[error("offline, and `{what}` is not in the cache")]
+    #[error("offline, and {what} is not in the cache")]
     Offline {
         /// What is missing.
         what: String,

@@ -9,6 +9,7 @@ use reqwest::{StatusCode, Url, redirect};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// Network settings.
@@ -235,6 +236,9 @@ impl Fetcher {
     /// Downloads `url` into the file at `part`, resuming from its current length,
     /// and returns the sha256 and length of the whole file. `size` is the length
     /// the card declares, if any; without one `limit`, else the configured maximum, applies.
+    ///
+    /// Hashing runs on its own thread and the written bytes are flushed to disk in
+    /// the background as they accumulate, so neither waits for the network.
     pub(crate) fn download(
         &self,
         url: &Url,
@@ -252,9 +256,10 @@ impl Fetcher {
             .open(part)
             .map_err(io("open", part))?;
         let mut have = file.metadata().map_err(io("read", part))?.len();
-        let mut hasher = Hasher::default();
+        let mut seed = Hasher::default();
         if have > limit {
-            restart(&mut file, part, &mut hasher, &mut have)?;
+            file.set_len(0).map_err(io("truncate", part))?;
+            have = 0;
         } else if have > 0 {
             // Resume: the partial's bytes seed the hash.
             let mut buf = vec![0u8; 1 << 16];
@@ -265,43 +270,70 @@ impl Fetcher {
                 if n == 0 {
                     break;
                 }
-                hasher.update(&buf[..n]);
+                seed.update(&buf[..n]);
                 left = left.saturating_sub(n as u64);
             }
         }
+        let flusher_file = file.try_clone().map_err(io("open", part))?;
         progress.start(url.as_str(), size, have);
-        let result = self.retrying(url, || {
-            self.stream(
-                url,
-                &mut file,
+        let (result, hasher) = std::thread::scope(|scope| {
+            let (chunks, inbox) = mpsc::sync_channel::<Chunk>(32);
+            let (spare_out, spare) = mpsc::channel::<Vec<u8>>();
+            let hashing = scope.spawn(move || {
+                let mut hasher = seed;
+                for chunk in inbox {
+                    match chunk {
+                        Chunk::Data(buf, n) => {
+                            hasher.update(&buf[..n]);
+                            let _ = spare_out.send(buf);
+                        }
+                        Chunk::Reset => hasher = Hasher::default(),
+                    }
+                }
+                hasher
+            });
+            let (flush, flush_requests) = mpsc::sync_channel::<()>(1);
+            scope.spawn(move || {
+                for () in flush_requests {
+                    // Starts writeback early; the final `sync_all` is what counts.
+                    let _ = flusher_file.sync_data();
+                }
+            });
+            let mut sink = Sink {
+                file: &mut file,
                 part,
-                &mut hasher,
-                &mut have,
-                limit,
-                size,
-                progress,
-            )
+                chunks,
+                spare,
+                flush,
+                have,
+                flushed: have,
+            };
+            let result = self.retrying(url, || self.stream(url, &mut sink, limit, size, progress));
+            have = sink.have;
+            drop(sink);
+            (result, hashing.join())
         });
         progress.finish();
         result?;
+        let hasher = hasher.map_err(|_| Error::Invalid {
+            what: "download",
+            path: part.display().to_string(),
+            reason: "the hashing thread failed".to_owned(),
+        })?;
         file.sync_all().map_err(io("sync", part))?;
         Ok((hasher.finish(), have))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
         url: &Url,
-        file: &mut File,
-        part: &Path,
-        hasher: &mut Hasher,
-        have: &mut u64,
+        sink: &mut Sink<'_>,
         limit: u64,
         size: Option<u64>,
         progress: &dyn Progress,
     ) -> std::result::Result<(), Failure> {
         let fatal = Failure::Fatal;
-        let mut response = self.send(url, *have)?;
+        let mut response = self.send(url, sink.have)?;
         match response.status() {
             StatusCode::PARTIAL_CONTENT => {
                 let start = response
@@ -311,8 +343,8 @@ impl Fetcher {
                     .and_then(|v| v.strip_prefix("bytes "))
                     .and_then(|v| v.split('-').next())
                     .and_then(|v| v.trim().parse::<u64>().ok());
-                if start != Some(*have) {
-                    restart(file, part, hasher, have).map_err(fatal)?;
+                if start != Some(sink.have) {
+                    sink.restart().map_err(fatal)?;
                     progress.reset();
                     return Err(Failure::Retry(
                         "server resumed at the wrong offset".to_owned(),
@@ -321,52 +353,50 @@ impl Fetcher {
                 }
             }
             StatusCode::RANGE_NOT_SATISFIABLE => {
-                restart(file, part, hasher, have).map_err(fatal)?;
+                sink.restart().map_err(fatal)?;
                 progress.reset();
                 return Err(Failure::Retry("server refused to resume".to_owned(), None));
             }
-            _ if *have > 0 => {
+            _ if sink.have > 0 => {
                 // A full answer to a range request: start again from the first byte.
-                restart(file, part, hasher, have).map_err(fatal)?;
+                sink.restart().map_err(fatal)?;
                 progress.reset();
             }
             _ => {}
         }
         let announced = response.content_length();
         if let Some(len) = announced
-            && *have + len > limit
+            && sink.have + len > limit
         {
             return Err(fatal(Error::TooLarge {
                 url: url.to_string(),
                 limit,
             }));
         }
-        file.seek(SeekFrom::Start(*have))
-            .map_err(|e| fatal(io("seek", part)(e)))?;
-        let mut buf = vec![0u8; 1 << 17];
+        sink.file
+            .seek(SeekFrom::Start(sink.have))
+            .map_err(|e| fatal(io("seek", sink.part)(e)))?;
         let mut received = 0u64;
         loop {
+            let mut buf = sink.buffer();
             let n = match response.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Err(Failure::Retry(
-                        format!("connection broke after {} bytes: {e}", *have),
+                        format!("connection broke after {} bytes: {e}", sink.have),
                         None,
                     ));
                 }
             };
-            if *have + n as u64 > limit {
+            if sink.have + n as u64 > limit {
                 return Err(fatal(Error::TooLarge {
                     url: url.to_string(),
                     limit,
                 }));
             }
-            file.write_all(&buf[..n])
-                .map_err(|e| fatal(io("write", part)(e)))?;
-            hasher.update(&buf[..n]);
-            *have += n as u64;
+            sink.push(buf, n).map_err(fatal)?;
             received += n as u64;
             progress.advance(n as u64);
         }
@@ -376,9 +406,9 @@ impl Fetcher {
                 None,
             ));
         }
-        if let Some(expected) = size.filter(|s| *have < *s) {
+        if let Some(expected) = size.filter(|s| sink.have < *s) {
             return Err(Failure::Retry(
-                format!("got {} of {expected} bytes", *have),
+                format!("got {} of {expected} bytes", sink.have),
                 None,
             ));
         }
@@ -386,11 +416,63 @@ impl Fetcher {
     }
 }
 
-/// Empties a partial download and its running hash.
-fn restart(file: &mut File, part: &Path, hasher: &mut Hasher, have: &mut u64) -> Result<()> {
-    file.set_len(0).map_err(io("truncate", part))?;
-    file.seek(SeekFrom::Start(0)).map_err(io("seek", part))?;
-    *hasher = Hasher::default();
-    *have = 0;
-    Ok(())
+/// A piece of work for the hashing thread.
+enum Chunk {
+    /// These bytes (the first `n` of the buffer) follow the previous ones.
+    Data(Vec<u8>, usize),
+    /// The download starts again from zero.
+    Reset,
+}
+
+/// Bytes written between background flushes.
+const FLUSH_EVERY: u64 = 128 << 20;
+/// Size of one read.
+const BUFFER: usize = 256 << 10;
+
+/// Where downloaded bytes go: the partial file, the hashing thread and the flusher.
+struct Sink<'a> {
+    file: &'a mut File,
+    part: &'a Path,
+    chunks: mpsc::SyncSender<Chunk>,
+    spare: mpsc::Receiver<Vec<u8>>,
+    flush: mpsc::SyncSender<()>,
+    have: u64,
+    flushed: u64,
+}
+
+impl Sink<'_> {
+    /// A buffer handed back by the hashing thread, or a new one.
+    fn buffer(&self) -> Vec<u8> {
+        self.spare.try_recv().unwrap_or_else(|_| vec![0u8; BUFFER])
+    }
+
+    fn push(&mut self, buf: Vec<u8>, n: usize) -> Result<()> {
+        self.file
+            .write_all(&buf[..n])
+            .map_err(io("write", self.part))?;
+        self.have += n as u64;
+        self.chunks
+            .send(Chunk::Data(buf, n))
+            .map_err(|_| Error::Invalid {
+                what: "download",
+                path: self.part.display().to_string(),
+                reason: "the hashing thread stopped".to_owned(),
+            })?;
+        if self.have - self.flushed >= FLUSH_EVERY {
+            self.flushed = self.have;
+            let _ = self.flush.try_send(());
+        }
+        Ok(())
+    }
+
+    fn restart(&mut self) -> Result<()> {
+        self.file.set_len(0).map_err(io("truncate", self.part))?;
+        self.file
+            .seek(SeekFrom::Start(0))
+            .map_err(io("seek", self.part))?;
+        let _ = self.chunks.send(Chunk::Reset);
+        self.have = 0;
+        self.flushed = 0;
+        Ok(())
+    }
 }

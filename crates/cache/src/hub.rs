@@ -343,7 +343,7 @@ impl Hub {
             }
             Source::Http(base) => {
                 if self.offline {
-                    return Err(self.offline_error(format!("{base}index.json")));
+                    return Err(self.offline_error(format!("`{base}index.json`")));
                 }
                 let url = base.join("index.json").map_err(|e| Error::BadUrl {
                     url: base.to_string(),

@@ -1,4 +1,4 @@
-//! `mhub`: validate, index and (in later commands) fetch and run models from a hub.
+//! `mhub`: validate and index hub trees; list, inspect and pull verified models into the cache.
 //!
 //! This is the only crate that prints, reads environment variables, picks exit
 //! codes and uses `anyhow`; the libraries below it return typed errors.
@@ -9,10 +9,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cache_cmd;
+mod hub;
 mod index;
+mod progress;
 mod validate;
 
-/// A model hub: validate cards, index hub trees.
+/// A model hub: validate cards, index hub trees, pull verified models into a cache.
 #[derive(Parser)]
 #[command(name = "mhub", version, about, propagate_version = true)]
 struct Cli {
@@ -28,6 +31,14 @@ enum Command {
     Validate(validate::Args),
     /// Write `index.json`, the catalogue of a hub tree that clients and the web app read.
     Index(index::Args),
+    /// List the models of a hub, or the entrypoints of a repository.
+    List(hub::ListArgs),
+    /// Show a model's card, its assets and whether it is cached.
+    Info(hub::InfoArgs),
+    /// Download a model's card and assets into the cache, verified, and print where they are.
+    Pull(hub::PullArgs),
+    /// Inspect and clean the cache: `dir`, `ls`, `verify`, `rm KEY`, `prune`.
+    Cache(cache_cmd::Args),
 }
 
 /// How a command ended, short of an error.
@@ -43,6 +54,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Index(args) => index::run(&args),
+        Command::List(args) => hub::list(&args),
+        Command::Info(args) => hub::info(&args),
+        Command::Pull(args) => hub::pull(&args),
+        Command::Cache(args) => cache_cmd::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -62,13 +77,36 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Prints an error and its causes, one per line.
+/// Prints an error, its causes, and a hint when there is one to give.
 #[allow(clippy::print_stderr)]
 fn report(e: &anyhow::Error) {
     eprintln!("error: {e}");
     for cause in e.chain().skip(1) {
         eprintln!("caused by: {cause}");
     }
+    if let Some(hint) = e.downcast_ref::<cache::Error>().and_then(hint) {
+        eprintln!("hint: {hint}");
+    }
+}
+
+fn hint(e: &cache::Error) -> Option<&'static str> {
+    use cache::Error as E;
+    Some(match e {
+        E::Offline { .. } => "run without --offline (and unset MHUB_OFFLINE) to fetch it",
+        E::InsecureUrl { .. } => "use an https url, or pass --allow-http if you trust the network",
+        E::Digest { .. } => {
+            "the file served differs from what the card promises; nothing was stored; tell the publisher"
+        }
+        E::NotFound { .. } => "`mhub list` shows the models of a hub",
+        E::NoEntrypoint { .. } => {
+            "`mhub list OWNER/REPO[:REF]` shows the entrypoints of a repository"
+        }
+        E::Fetch { .. } => {
+            "check the network; a partial download is kept and resumed on the next try"
+        }
+        E::TooLarge { .. } => "the server sent more than the card declares; nothing was stored",
+        _ => return None,
+    })
 }
 
 /// An error and its causes on one line, for lists of per-file failures.

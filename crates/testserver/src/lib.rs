@@ -62,6 +62,8 @@ pub enum Fault {
     RedirectLoop,
     /// Redirect to this location.
     Redirect(String),
+    /// Send the body in pieces of this many bytes, pausing between them.
+    Slow(usize, Duration),
 }
 
 #[derive(Default)]

@@ -163,7 +163,7 @@ fn offline_answers_from_the_cache_or_names_what_is_missing() {
         .expect_err("not cached");
     assert_eq!(
         err.to_string(),
-        format!("offline, and `model `{UID}`` is not in the cache")
+        format!("offline, and model `{UID}` is not in the cache")
     );
     let online = Hub::builder()
         .dir(cache_dir.path())

@@ -1,0 +1,334 @@
+//! `mhub list`, `info` and `pull`: resolving models against a hub source, through the verified cache.
+
+use crate::progress::Bars;
+use crate::{Outcome, print, warn};
+use anyhow::{Context as _, bail};
+use cache::{Hub, Info, Listing, NetConfig, Pulled, Source};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use uid::{Reference, RepoRef, Uid};
+
+/// Options shared by the commands that talk to a hub.
+#[derive(clap::Args)]
+pub(crate) struct HubArgs {
+    /// The hub: a hub folder, an http(s) url serving one, or `owner/repo[:ref]`
+    /// [default: `hub/` when run from the mhub repository]
+    #[arg(long, env = "MHUB_HUB", value_name = "SRC")]
+    hub: Option<String>,
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Never use the network; answer from the cache or say what is missing
+    #[arg(long, env = "MHUB_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    offline: bool,
+    /// Allow plain http to hosts other than this machine
+    #[arg(long)]
+    allow_http: bool,
+    /// Url template of repository archives, with {owner}, {repo} and {ref}
+    #[arg(long, env = "MHUB_REPO_URL", value_name = "TEMPLATE", default_value = cache::DEFAULT_REPO_URL)]
+    repo_url: String,
+    /// Print no progress
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// The cache directory option.
+#[derive(clap::Args)]
+pub(crate) struct DirArgs {
+    /// The cache directory [default: $XDG_CACHE_HOME/mhub, else ~/.cache/mhub]
+    #[arg(long, env = "MHUB_DIR", value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl DirArgs {
+    /// The cache directory: this flag or `MHUB_DIR`, else `$XDG_CACHE_HOME/mhub`, else `~/.cache/mhub`.
+    pub(crate) fn resolve(&self) -> anyhow::Result<PathBuf> {
+        let var = |name: &str| std::env::var(name).ok();
+        cache::resolve_dir(
+            self.dir.as_deref(),
+            None,
+            var("XDG_CACHE_HOME").as_deref(),
+            var("HOME").as_deref(),
+        )
+        .context("no cache directory: pass --dir or set MHUB_DIR")
+    }
+}
+
+/// The bundled demo hub, when mhub runs from its own repository.
+fn default_hub() -> Option<PathBuf> {
+    let here = PathBuf::from("hub");
+    if here.join("assets").is_dir() {
+        return Some(here);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hub");
+    built.join("assets").is_dir().then_some(built)
+}
+
+impl HubArgs {
+    fn open(&self, source: Option<Source>) -> anyhow::Result<Hub> {
+        let source = match (source, &self.hub) {
+            (Some(s), _) => s,
+            (None, Some(text)) => Source::parse(text)?,
+            (None, None) => Source::Local(
+                default_hub().context("no hub given: pass --hub SRC or set MHUB_HUB")?,
+            ),
+        };
+        let net = NetConfig {
+            allow_http: self.allow_http,
+            ..NetConfig::default()
+        };
+        Ok(Hub::builder()
+            .dir(self.dir.resolve()?)
+            .source(source)
+            .net(net)
+            .offline(self.offline)
+            .repo_url(self.repo_url.clone())
+            .build()?)
+    }
+}
+
+/// What a model argument names.
+enum Target {
+    Model(Uid),
+    Entry(RepoRef, String),
+}
+
+fn target(text: &str, entry: Option<&str>) -> anyhow::Result<Target> {
+    match (Reference::parse(text)?, entry) {
+        (Reference::Uid(uid), None) => Ok(Target::Model(uid)),
+        (Reference::Uid(uid), Some(e)) => {
+            bail!("`{uid}` is a model id and takes no entrypoint (got `{e}`)")
+        }
+        (Reference::Repo(repo), Some(e)) => Ok(Target::Entry(repo, e.to_owned())),
+        (Reference::Repo(repo), None) => bail!(
+            "`{repo}` is a repository: name an entrypoint too, e.g. `{repo} NAME`; `mhub list {repo}` shows them"
+        ),
+        (Reference::Url(_) | Reference::Path(_), _) => {
+            bail!(
+                "`{text}` is not a model id or a repository; to use it as the hub, pass `--hub {text}` and name a model"
+            )
+        }
+    }
+}
+
+/// Arguments of `mhub list`.
+#[derive(clap::Args)]
+pub(crate) struct ListArgs {
+    /// The hub or repository to list [default: --hub]
+    source: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    hub: HubArgs,
+}
+
+pub(crate) fn list(args: &ListArgs) -> anyhow::Result<Outcome> {
+    let source = args.source.as_deref().map(Source::parse).transpose()?;
+    let hub = args.hub.open(source)?;
+    let listing = hub.list(&Bars::new(args.hub.quiet))?;
+    let text = match (&listing, args.json) {
+        (Listing::Models(models), true) => format!("{}\n", serde_json::to_string_pretty(models)?),
+        (Listing::Entrypoints(entries), true) => {
+            format!("{}\n", serde_json::to_string_pretty(entries)?)
+        }
+        (Listing::Models(models), false) => {
+            let width = models.iter().map(|m| m.uid.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for m in models {
+                let task = m.task.as_deref().unwrap_or("-");
+                let dataset = m.dataset.as_deref().unwrap_or("-");
+                out += &format!(
+                    "{:width$}  {task:<18} {dataset:<12} {}\n",
+                    m.uid,
+                    m.summary.as_deref().unwrap_or("")
+                );
+            }
+            out + &format!("{} models in {}\n", models.len(), hub.source())
+        }
+        (Listing::Entrypoints(entries), false) => {
+            let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for e in entries {
+                let doc = e
+                    .doc
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .unwrap_or("");
+                out += &format!("{:width$}  {}  {doc}\n", e.name, e.card);
+            }
+            out + &format!("{} entrypoints in {}\n", entries.len(), hub.source())
+        }
+    };
+    print(&text)?;
+    Ok(Outcome::Clean)
+}
+
+/// Arguments of `mhub info`.
+#[derive(clap::Args)]
+pub(crate) struct InfoArgs {
+    /// A model id, or `owner/repo[:ref]` followed by an entrypoint
+    model: String,
+    /// The entrypoint, for a repository
+    entry: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    hub: HubArgs,
+}
+
+fn info_text(info: &Info) -> String {
+    let card = &info.card;
+    let mut out = format!("{}\n", info.key);
+    let mut row = |label: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out += &format!("  {label:<14}{v}\n");
+        }
+    };
+    row(
+        "title",
+        card.title.clone().or_else(|| card.model_name.clone()),
+    );
+    row("summary", card.summary.clone());
+    row(
+        "task",
+        card.module_type.as_ref().map(|m| {
+            m.detail
+                .as_ref()
+                .map_or(m.category.clone(), |d| format!("{}-{d}", m.category))
+        }),
+    );
+    row("dataset", card.train_dataset.clone());
+    row("model version", card.model_version.clone());
+    row(
+        "framework",
+        card.mindspore_version
+            .clone()
+            .map(|v| format!("mindspore {v}")),
+    );
+    row("backends", Some(card.infer_backend.join(", ")));
+    row(
+        "accuracy",
+        card.accuracy
+            .map(|a| a.to_string())
+            .or_else(|| card.evaluation.clone()),
+    );
+    row("author", card.author.clone());
+    row("license", card.license.clone());
+    row("repository", card.repo_link.clone());
+    if let Some(e) = &info.entrypoint {
+        row("entrypoint", Some(e.name.clone()));
+        row("card", Some(e.card.clone()));
+        if let Some(doc) = &e.doc {
+            out += &format!("\n  {}\n", doc.replace('\n', "\n  "));
+        }
+    }
+    out += "  assets\n";
+    for a in &card.assets {
+        out += &format!(
+            "    {:<8}{}\n            sha256 {}{}\n",
+            a.file_format.as_deref().unwrap_or("?"),
+            a.asset_link.as_deref().unwrap_or("?"),
+            a.asset_sha256.as_deref().unwrap_or("none"),
+            a.asset_size
+                .map(|s| format!(", {s} bytes"))
+                .unwrap_or_default()
+        );
+    }
+    out += &format!(
+        "  {:<14}{}\n",
+        "cached",
+        if info.record.is_some() { "yes" } else { "no" }
+    );
+    out
+}
+
+pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
+    let bars = Bars::new(args.hub.quiet);
+    let info = match target(&args.model, args.entry.as_deref())? {
+        Target::Model(uid) => args.hub.open(None)?.info(&uid)?,
+        Target::Entry(repo, name) => args
+            .hub
+            .open(Some(Source::Repo(repo.clone())))?
+            .entry_info(&repo, &name, &bars)?,
+    };
+    if args.json {
+        let value = json!({
+            "key": info.key,
+            "uid": info.uid.to_string(),
+            "card": info.card,
+            "entrypoint": info.entrypoint,
+            "diagnostics": info.diagnostics,
+            "cached": info.record,
+        });
+        print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+    } else {
+        print(&info_text(&info))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Arguments of `mhub pull`.
+#[derive(clap::Args)]
+pub(crate) struct PullArgs {
+    /// A model id, or `owner/repo[:ref]` followed by an entrypoint
+    model: String,
+    /// The entrypoint, for a repository
+    entry: Option<String>,
+    /// Download and verify again, even what is cached
+    #[arg(long)]
+    force_reload: bool,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    hub: HubArgs,
+}
+
+fn pulled_text(p: &Pulled) -> String {
+    let how = if p.from_cache { "cached" } else { "pulled" };
+    let mut out = format!("{how} {}\n  card    {}\n", p.key, p.card.display());
+    for a in &p.assets {
+        let check = if a.prefix_only {
+            "sha256 prefix checked"
+        } else {
+            "sha256 verified"
+        };
+        out += &format!(
+            "  {:<8}{} ({} bytes, {check})\n",
+            a.format.as_deref().unwrap_or("asset"),
+            a.path.display(),
+            a.size
+        );
+    }
+    out
+}
+
+pub(crate) fn pull(args: &PullArgs) -> anyhow::Result<Outcome> {
+    let bars = Bars::new(args.hub.quiet);
+    let pulled = match target(&args.model, args.entry.as_deref())? {
+        Target::Model(uid) => args.hub.open(None)?.pull(&uid, args.force_reload, &bars)?,
+        Target::Entry(repo, name) => args
+            .hub
+            .open(Some(Source::Repo(repo.clone())))?
+            .pull_entry(&repo, &name, args.force_reload, &bars)?,
+    };
+    for a in pulled.assets.iter().filter(|a| a.prefix_only) {
+        warn(&format!(
+            "warning: `{}` was checked against an 8-digit sha256 prefix only: that catches a corrupt download, not a swapped file\n",
+            a.link
+        ));
+    }
+    if args.json {
+        let assets: Vec<_> = pulled
+            .assets
+            .iter()
+            .map(|a| json!({"format": a.format, "link": a.link, "path": a.path, "sha256": a.sha256, "size": a.size, "prefix_only": a.prefix_only}))
+            .collect();
+        let value = json!({"key": pulled.key, "card": pulled.card, "assets": assets, "from_cache": pulled.from_cache, "warnings": pulled.warnings});
+        print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+    } else {
+        print(&pulled_text(&pulled))?;
+    }
+    Ok(Outcome::Clean)
+}
