@@ -236,3 +236,67 @@ fn a_full_disk_is_a_clear_error_and_stores_nothing() {
     assert_eq!(retry.status.code(), Some(0), "{}", transcript(&retry, None));
     verify_clean(dir.path(), &server);
 }
+
+/// A GitHub-style source archive holding `files` under `repo-main/`.
+fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let encoder = flate2::write::GzEncoder::new(&mut out, flate2::Compression::fast());
+        let mut builder = tar::Builder::new(encoder);
+        for (path, data) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("repo-main/{path}"), *data)
+                .expect("append");
+        }
+        builder.into_inner().expect("tar").finish().expect("gzip");
+    }
+    out
+}
+
+#[test]
+fn repository_entrypoints_end_to_end() {
+    let data = bytes(30_000);
+    let server = Server::start();
+    let hubconf =
+        format!("entrypoints:\n  - name: blob\n    doc: A blob for tests.\n    card: {UID}\n");
+    let card_text = card("models/blob.onnx", &sha(&data));
+    let card_path = format!("assets/{UID}.md");
+    server.put(
+        "/me/models/archive/main.tar.gz",
+        archive(&[
+            ("hubconf.yaml", hubconf.as_bytes()),
+            (&card_path, card_text.as_bytes()),
+            ("models/blob.onnx", &data),
+        ]),
+    );
+    let dir = tempfile::tempdir().expect("temp");
+    let with_repo = |args: &[&str]| {
+        let mut cmd = mhub_cmd(dir.path(), &server, args);
+        cmd.env(
+            "MHUB_REPO_URL",
+            server.url("/{owner}/{repo}/archive/{ref}.tar.gz"),
+        );
+        cmd.output().expect("mhub runs")
+    };
+    let list = with_repo(&["list", "me/models"]);
+    assert_eq!(list.status.code(), Some(0), "{}", transcript(&list, None));
+    let listed = String::from_utf8_lossy(&list.stdout).replace(&server.url(""), "[SERVER]");
+    insta::assert_snapshot!(listed);
+    let info = with_repo(&["info", "me/models", "blob"]);
+    assert!(
+        String::from_utf8_lossy(&info.stdout).contains("A blob for tests."),
+        "{}",
+        transcript(&info, None)
+    );
+    let pull = with_repo(&["pull", "me/models", "blob"]);
+    assert_eq!(pull.status.code(), Some(0), "{}", transcript(&pull, None));
+    assert!(String::from_utf8_lossy(&pull.stdout).starts_with("pulled @repos/me_models_main/blob"));
+    let missing = with_repo(&["pull", "me/models"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("name an entrypoint too"));
+    verify_clean(dir.path(), &server);
+}
