@@ -109,6 +109,9 @@ pub enum Error {
         /// Which entry, and why.
         reason: String,
     },
+    /// A [`crate::HubBuilder`] missing something it needs.
+    #[error("incomplete hub configuration: {0}")]
+    Config(&'static str),
     /// The repository declares no entrypoint of this name.
     #[error("`{repo}` has no entrypoint `{name}`")]
     NoEntrypoint {

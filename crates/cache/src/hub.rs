@@ -248,16 +248,10 @@ impl HubBuilder {
         self
     }
 
-    /// Opens the cache and sets up the client.
+    /// Opens the cache and sets up the client; the directory and the source are required.
     pub fn build(self) -> Result<Hub> {
-        let dir = self.dir.ok_or_else(|| Error::Invalid {
-            what: "hub configuration",
-            path: String::new(),
-            reason: "no cache directory given".to_owned(),
-        })?;
-        let source = self
-            .source
-            .unwrap_or_else(|| Source::Local(PathBuf::from("hub")));
+        let dir = self.dir.ok_or(Error::Config("no cache directory given"))?;
+        let source = self.source.ok_or(Error::Config("no source given"))?;
         Ok(Hub {
             cache: Cache::open(&dir)?,
             fetcher: Fetcher::new(&self.net)?,
