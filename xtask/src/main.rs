@@ -4,6 +4,7 @@
 //!   format check, clippy with warnings denied, every test, the wasm32 build.
 //! - `tidy`: the house rules and crate boundaries (also run by `cargo test`).
 //! - `bench`: benchmarks with numbers printed, never asserted.
+//! - `models`: regenerates the demo hub's models in a pinned Python environment.
 //! - `fuzz`: runs the `uid` fuzz target for a while (needs nightly and cargo-fuzz).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -13,7 +14,8 @@ mod tidy;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <ci | tidy | bench [validate] | fuzz [SECONDS]>";
+const USAGE: &str =
+    "usage: cargo xtask <ci | tidy | bench [validate|pull] | models | fuzz [SECONDS]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("tidy") => tidy::check(&root()).map(|()| println!("tidy: ok")),
         Some("bench") => bench::run(&root(), args.get(1).map(String::as_str)),
+        Some("models") => models(),
         Some("fuzz") => args
             .get(1)
             .map_or(Ok(60), |s| {
@@ -119,6 +122,41 @@ fn ci() -> Result<(), String> {
     )?;
     println!("ci: all checks passed");
     Ok(())
+}
+
+/// Trains the demo models into `hub/` with the pinned packages of
+/// `xtask/models/requirements.txt`, in a virtual environment under `target/`,
+/// then rewrites `hub/index.json`. The outputs are committed.
+fn models() -> Result<(), String> {
+    let venv = root().join("target/models-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run("python3", &["-m", "venv", &venv.display().to_string()])?;
+    }
+    let requirements = root().join("xtask/models/requirements.txt");
+    run(
+        &python.display().to_string(),
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            &requirements.display().to_string(),
+        ],
+    )?;
+    let script = root().join("xtask/models/generate.py");
+    run(
+        &python.display().to_string(),
+        &[
+            &script.display().to_string(),
+            &root().join("hub").display().to_string(),
+        ],
+    )?;
+    run(
+        "cargo",
+        &["run", "--quiet", "-p", "cli", "--", "index", "hub"],
+    )
 }
 
 fn fuzz(seconds: u64) -> Result<(), String> {

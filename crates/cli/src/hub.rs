@@ -28,7 +28,7 @@ pub(crate) struct HubArgs {
     repo_url: String,
     /// Print no progress
     #[arg(short, long)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// The cache directory option.
@@ -64,7 +64,7 @@ fn default_hub() -> Option<PathBuf> {
 }
 
 impl HubArgs {
-    fn open(&self, source: Option<Source>) -> anyhow::Result<Hub> {
+    pub(crate) fn open(&self, source: Option<Source>) -> anyhow::Result<Hub> {
         let source = match (source, &self.hub) {
             (Some(s), _) => s,
             (None, Some(text)) => Source::parse(text)?,
@@ -87,12 +87,12 @@ impl HubArgs {
 }
 
 /// What a model argument names.
-enum Target {
+pub(crate) enum Target {
     Model(Uid),
     Entry(RepoRef, String),
 }
 
-fn target(text: &str, entry: Option<&str>) -> anyhow::Result<Target> {
+pub(crate) fn target(text: &str, entry: Option<&str>) -> anyhow::Result<Target> {
     match (Reference::parse(text)?, entry) {
         (Reference::Uid(uid), None) => Ok(Target::Model(uid)),
         (Reference::Uid(uid), Some(e)) => {

@@ -13,6 +13,7 @@ mod cache_cmd;
 mod hub;
 mod index;
 mod progress;
+mod run;
 mod validate;
 
 /// A model hub: validate cards, index hub trees, pull verified models into a cache.
@@ -39,6 +40,8 @@ enum Command {
     Pull(hub::PullArgs),
     /// Inspect and clean the cache: `dir`, `ls`, `verify`, `rm KEY`, `prune`.
     Cache(cache_cmd::Args),
+    /// Pull a model (verified) and run it on an input: top classes with labels, or raw outputs.
+    Run(run::Args),
 }
 
 /// How a command ended, short of an error.
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Info(args) => hub::info(&args),
         Command::Pull(args) => hub::pull(&args),
         Command::Cache(args) => cache_cmd::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@
 //! Two profiles decide the rules ([`Profile`]):
 //! - `mhub` (default): the current MindSpore rules plus stricter ones: full
 //!   sha256 digests, https links, the card's path agreeing with its fields,
-//!   unknown keys warned;
+//!   unknown keys warned, `labels` accepted as a file format;
 //! - `mindspore`: the MindSpore Hub checker's static rules, picking its r1.x rule
 //!   set for `publisher/backend/version/` trees and the current one otherwise,
 //!   without its crashes and false alarms.
@@ -175,7 +175,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("module-type-format", "module-type has at most one `-`"),
     (
         "unknown-dataset",
-        "train-dataset is on the MindSpore Hub dataset list",
+        "mindspore: train-dataset is on the MindSpore Hub dataset list",
     ),
     (
         "extra-colon",

@@ -114,6 +114,8 @@ impl RuleSet {
 
 const USED_FOR: &[&str] = &["inference", "extract-feature", "transfer-learning"];
 const FILE_FORMATS: &[&str] = &["air", "ckpt", "onnx", "mindir", "mslite"];
+/// mhub also publishes class labels (`labels.txt`, one per line) as an asset.
+const MHUB_FILE_FORMATS: &[&str] = &["air", "ckpt", "onnx", "mindir", "mslite", "labels"];
 const BACKENDS: &[&str] = &["cpu", "gpu", "ascend"];
 
 /// Task details listed per category in the MindSpore card template.
@@ -335,16 +337,17 @@ fn dataset(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     if datasets::is_known(ds) {
         return;
     }
+    // The allow-list is the MindSpore Hub's publishing policy, not a property
+    // of a correct card, so only the `mindspore` profile applies it.
+    if !set.is_mindspore() {
+        return;
+    }
     let span = value_span(s, "train-dataset");
     let message = format!("train-dataset `{ds}` is not on the MindSpore Hub dataset list");
-    let d = if set.is_mindspore() {
+    out.push(
         Diagnostic::error("unknown-dataset", span, message)
-            .help("use a name from valid-datasets.txt, or ask the MindSpore Hub to add it")
-    } else {
-        Diagnostic::warning("unknown-dataset", span, message)
-            .help("fine for an mhub hub; the MindSpore Hub would refuse it until the dataset is added to its list")
-    };
-    out.push(d);
+            .help("use a name from valid-datasets.txt, or ask the MindSpore Hub to add it"),
+    );
 }
 
 fn asset_entries<'a>(s: &Subject<'a>) -> Vec<&'a [(Node, Node)]> {
@@ -384,8 +387,13 @@ fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                 out.push(d);
             }
         }
+        let formats = if set.is_mindspore() {
+            FILE_FORMATS
+        } else {
+            MHUB_FILE_FORMATS
+        };
         if let (Some(format), Some((_, v))) = (&asset.file_format, get("file-format"))
-            && !FILE_FORMATS.contains(&format.as_str())
+            && !formats.contains(&format.as_str())
         {
             out.push(
                 Diagnostic::error(
@@ -393,7 +401,7 @@ fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                     v.span,
                     format!("file-format `{format}` is not allowed"),
                 )
-                .help(format!("use one of {}", list(FILE_FORMATS))),
+                .help(format!("use one of {}", list(formats))),
             );
         }
         if set.is_mindspore() {

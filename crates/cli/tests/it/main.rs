@@ -2,6 +2,7 @@
 
 mod index;
 mod pull;
+mod run;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,122 @@
+//! `mhub run` on the demo hub's models, and the demo hub's assets against their cards.
+
+use super::{repo, transcript};
+use std::process::Command;
+
+fn mhub(cache: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mhub"))
+        .args(args)
+        .current_dir(repo())
+        .env_clear()
+        .env("MHUB_DIR", cache)
+        .env("MHUB_HUB", repo().join("hub"))
+        .output()
+        .expect("mhub runs")
+}
+
+#[test]
+fn every_demo_asset_matches_its_card() {
+    let cache = tempfile::tempdir().expect("temp");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo().join("hub/index.json")).expect("index"))
+            .expect("json");
+    let mut pulled = 0;
+    for model in index["models"].as_array().expect("models") {
+        let local = model["assets"].as_array().expect("assets").iter().all(|a| {
+            !a["asset-link"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("https://")
+        });
+        if local {
+            let out = mhub(
+                cache.path(),
+                &["pull", "-q", model["uid"].as_str().expect("uid")],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+            pulled += 1;
+        }
+    }
+    assert!(pulled >= 2, "the demo hub has runnable models");
+    let verify = mhub(cache.path(), &["cache", "verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        transcript(&verify, None)
+    );
+}
+
+#[test]
+fn digits_sample_is_a_seven() {
+    let cache = tempfile::tempdir().expect("temp");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "--input",
+            "hub/models/digits/sample.npy",
+            "--top-k",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["top"][0]["label"], "7");
+    assert!(json["top"][0]["score"].as_f64().expect("score") > 0.9);
+}
+
+#[test]
+fn iris_from_json_numbers_and_npy_output() {
+    let cache = tempfile::tempdir().expect("temp");
+    let input = cache.path().join("setosa.json");
+    std::fs::write(&input, "[[5.1, 3.5, 1.4, 0.2]]").expect("write");
+    let output = cache.path().join("out.npy");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "mhub/cpu/1.0/iris_v1.0_iris",
+            "-i",
+            input.to_str().expect("utf-8"),
+            "-o",
+            output.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("setosa"));
+    let written = runtime::npy::read(&std::fs::read(&output).expect("npy written")).expect("npy");
+    assert_eq!(written.shape(), [1, 3]);
+}
+
+#[test]
+fn wrong_inputs_are_clear_errors() {
+    let cache = tempfile::tempdir().expect("temp");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "mhub/cpu/1.0/iris_v1.0_iris",
+            "-i",
+            "hub/models/digits/sample.npy",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: input 0 (`measurements`): expected shape [1, 4], got [1, 64]\n"
+    );
+    let png = mhub(
+        cache.path(),
+        &[
+            "run",
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "-i",
+            "hub/models/digits/sample.png",
+        ],
+    );
+    assert_eq!(png.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&png.stderr).contains("cannot read inputs from `.png` files"));
+}

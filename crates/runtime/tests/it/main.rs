@@ -1,0 +1,126 @@
+//! Integration tests of the runtime: the demo models against the outputs onnxruntime recorded, and bad input.
+
+use runtime::{Data, Dim, Error, Model, Tensor, npy};
+use std::path::{Path, PathBuf};
+
+fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hub/models")
+}
+
+fn load(name: &str) -> Model {
+    Model::load(&std::fs::read(models().join(name).join("model.onnx")).expect("model file"))
+        .expect("model loads")
+}
+
+#[test]
+fn demo_models_match_the_recorded_outputs() {
+    for name in ["digits", "iris"] {
+        let dir = models().join(name);
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected"))
+                .expect("json");
+        let model = load(name);
+        assert_eq!(
+            model.inputs()[0].name,
+            expected["input"].as_str().expect("input name")
+        );
+        assert_eq!(model.outputs()[0].name, "probabilities");
+        let sample =
+            npy::read(&std::fs::read(dir.join("sample.npy")).expect("sample")).expect("npy");
+        let outputs = model.run(&[sample]).expect("runs");
+        let got = outputs[0].as_f32().expect("floats");
+        let want: Vec<f64> = expected["probabilities"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|v| v.as_f64().expect("number"))
+            .collect();
+        let tolerance = expected["tolerance"].as_f64().expect("tolerance");
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (f64::from(*g) - w).abs() <= tolerance,
+                "{name}: {g} vs {w} (tolerance {tolerance})"
+            );
+        }
+        let best = got
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+            .expect("classes");
+        assert_eq!(
+            best as u64,
+            expected["class"].as_u64().expect("class"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn io_specs_are_reported() {
+    let model = load("digits");
+    assert_eq!(model.inputs()[0].dtype, "float32");
+    assert_eq!(model.inputs()[0].shape, [Dim::Fixed(1), Dim::Fixed(64)]);
+    assert_eq!(model.outputs()[0].shape, [Dim::Fixed(1), Dim::Fixed(10)]);
+}
+
+#[test]
+fn wrong_inputs_are_clear_errors() {
+    let model = load("iris");
+    let err = model
+        .run(&[Tensor::f32(vec![1, 5], vec![0.0; 5]).expect("tensor")])
+        .expect_err("shape");
+    assert_eq!(
+        err.to_string(),
+        "input 0 (`measurements`): expected shape [1, 4], got [1, 5]"
+    );
+    assert!(matches!(model.run(&[]), Err(Error::Run(_))));
+    let ints = Tensor::new(vec![1, 4], Data::I64(vec![6, 3, 5, 2])).expect("tensor");
+    assert_eq!(
+        model.run(&[ints]).expect("integers are cast to floats")[0].shape(),
+        [1, 3]
+    );
+    assert!(matches!(
+        Tensor::f32(vec![2, 2], vec![1.0]),
+        Err(Error::Shape {
+            expected: 4,
+            got: 1,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn garbage_and_truncated_models_are_errors() {
+    assert!(matches!(
+        Model::load(b"not a model"),
+        Err(Error::Load(_) | Error::Panicked { .. })
+    ));
+    let bytes = std::fs::read(models().join("digits/model.onnx")).expect("model");
+    for cut in [1, 10, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            Model::load(&bytes[..cut]).is_err(),
+            "a model cut at {cut} bytes loaded"
+        );
+    }
+}
+
+#[test]
+fn npy_round_trips_and_rejects_junk() {
+    let tensor = Tensor::f32(vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.5]).expect("tensor");
+    assert_eq!(npy::read(&npy::write(&tensor)).expect("read back"), tensor);
+    let ints = Tensor::new(vec![3], Data::I64(vec![-1, 0, 7])).expect("tensor");
+    assert_eq!(npy::read(&npy::write(&ints)).expect("read back"), ints);
+    for junk in [
+        &b""[..],
+        b"\x93NUMPY",
+        b"\x93NUMPY\x01\x00\xff\xff{",
+        b"PK\x03\x04",
+    ] {
+        assert!(matches!(npy::read(junk), Err(Error::Npy(_))), "{junk:?}");
+    }
+    let mut short = npy::write(&tensor);
+    short.pop();
+    assert!(matches!(npy::read(&short), Err(Error::Npy(_))));
+}

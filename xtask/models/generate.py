@@ -1,0 +1,231 @@
+"""Trains the demo hub's models on data sets scikit-learn ships and writes them as plain ONNX.
+
+Run through `cargo xtask models`, which makes a virtual environment with the
+pinned packages of `requirements.txt`. Outputs are committed, so building and
+testing mhub never needs Python.
+
+Each model is a small multilayer perceptron trained by scikit-learn and written
+out with `onnx.helper` as MatMul/Add/Relu/Softmax only, so any ONNX runtime runs
+it. Beside each model: `labels.txt`, a sample input (`sample.npy`, and
+`sample.png` for images) and `expected.json`, the outputs onnxruntime computes
+for the sample, which the tests compare against.
+"""
+
+import hashlib
+import json
+import pathlib
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from PIL import Image
+from sklearn.datasets import load_digits, load_iris
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+SEED = 0
+
+
+def mlp_to_onnx(clf, name, n_features, input_name):
+    """Writes a fitted MLPClassifier with ReLU hidden layers as an ONNX graph ending in Softmax."""
+    nodes, inits = [], []
+    current = input_name
+    layers = len(clf.coefs_)
+    for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
+        inits.append(numpy_helper.from_array(w.astype(np.float32), f"w{i}"))
+        inits.append(numpy_helper.from_array(b.astype(np.float32), f"b{i}"))
+        nodes.append(helper.make_node("MatMul", [current, f"w{i}"], [f"mm{i}"]))
+        out = f"z{i}"
+        nodes.append(helper.make_node("Add", [f"mm{i}", f"b{i}"], [out]))
+        if i < layers - 1:
+            nodes.append(helper.make_node("Relu", [out], [f"h{i}"]))
+            current = f"h{i}"
+        else:
+            current = out
+    nodes.append(helper.make_node("Softmax", [current], ["probabilities"], axis=1))
+    n_classes = clf.coefs_[-1].shape[1]
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [1, n_features])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, n_classes])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="mhub-xtask-models")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def write_model(out_dir, model, labels, sample):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = model.SerializeToString()
+    (out_dir / "model.onnx").write_bytes(data)
+    (out_dir / "labels.txt").write_text("".join(f"{label}\n" for label in labels))
+    np.save(out_dir / "sample.npy", sample)
+    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    input_name = session.get_inputs()[0].name
+    probabilities = session.run(None, {input_name: sample})[0]
+    expected = {
+        "input": input_name,
+        "output": "probabilities",
+        "probabilities": [round(float(p), 7) for p in probabilities[0]],
+        "class": int(np.argmax(probabilities[0])),
+        "tolerance": 1e-5,
+    }
+    (out_dir / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+def digits(hub):
+    x, y = load_digits(return_X_y=True)
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=SEED, stratify=y)
+    clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=600, random_state=SEED).fit(x_train, y_train)
+    accuracy = clf.score(x_test, y_test)
+    # A test-set 7, as the network sees it (pixel values 0..16) and as a picture.
+    index = int(np.flatnonzero(y_test == 7)[0])
+    sample = x_test[index : index + 1].astype(np.float32)
+    out = hub / "models" / "digits"
+    out.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((sample.reshape(8, 8) * 255 / 16).round().astype(np.uint8), mode="L").save(out / "sample.png")
+    model = mlp_to_onnx(clf, "digits", 64, "pixels")
+    sha, size = write_model(out, model, [str(d) for d in range(10)], sample)
+    return {"accuracy": accuracy, "sha256": sha, "size": size, "expected": int(y_test[index])}
+
+
+def iris(hub):
+    x, y = load_iris(return_X_y=True)
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=SEED, stratify=y)
+    clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=2000, random_state=SEED).fit(x_train, y_train)
+    accuracy = clf.score(x_test, y_test)
+    sample = x_test[:1].astype(np.float32)
+    model = mlp_to_onnx(clf, "iris", 4, "measurements")
+    sha, size = write_model(hub / "models" / "iris", model, load_iris().target_names.tolist(), sample)
+    return {"accuracy": accuracy, "sha256": sha, "size": size, "expected": int(y_test[0])}
+
+
+CARD = """# {title}
+
+---
+
+model-name: {name}
+
+backbone-name: mlp
+
+module-type: {task}
+
+fine-tunable: false
+
+input-shape: [1, {features}]
+
+model-version: 1.0
+
+train-dataset: {dataset}
+
+accuracy: {accuracy:.4f}
+
+author: mhub
+
+update-time: 2026-11-22
+
+repo-link: https://scikit-learn.org/stable/modules/neural_networks_supervised.html
+
+user-id: mhub
+
+used-for: inference
+
+train-backend: cpu
+
+infer-backend: cpu
+
+mindspore-version: 1.0
+
+license: Apache2.0
+
+summary: {summary}
+
+asset:
+
+- file-format: onnx
+  asset-link: models/{name}/model.onnx
+  asset-sha256: {sha256}
+  asset-size: {size}
+
+- file-format: labels
+  asset-link: models/{name}/labels.txt
+  asset-sha256: {labels_sha256}
+  asset-size: {labels_size}
+
+---
+
+## Introduction
+
+{intro}
+
+It was trained by `cargo xtask models` (`xtask/models/generate.py`) with
+scikit-learn's `MLPClassifier` and written as a plain ONNX graph (MatMul, Add,
+Relu, Softmax), so any ONNX runtime can run it. Test-set accuracy: {accuracy:.2%}.
+
+## Usage
+
+```sh
+mhub pull mhub/cpu/1.0/{stem}
+```
+
+Input: `{input}`, float32 of shape `[1, {features}]`. Output: `probabilities`,
+one per class, in the order of `labels.txt`.
+"""
+
+
+def card(hub, stem, **fields):
+    labels = (hub / "models" / fields["name"] / "labels.txt").read_bytes()
+    fields["labels_sha256"] = hashlib.sha256(labels).hexdigest()
+    fields["labels_size"] = len(labels)
+    path = hub / "assets" / "mhub" / "cpu" / "1.0" / f"{stem}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CARD.format(stem=stem, **fields))
+
+
+def main():
+    hub = pathlib.Path(sys.argv[1])
+    d = digits(hub)
+    card(
+        hub,
+        "digits_v1.0_digits",
+        title="Digits",
+        name="digits",
+        task="cv-classification",
+        features=64,
+        input="pixels",
+        dataset="digits",
+        accuracy=d["accuracy"],
+        sha256=d["sha256"],
+        size=d["size"],
+        summary=f"handwritten digit classifier for 8x8 grayscale images, {d['accuracy']:.1%} test accuracy",
+        intro="Classifies 8x8 grayscale images of handwritten digits (pixel values 0 to 16) from the "
+        "digits data set that scikit-learn ships (UCI optical recognition of handwritten digits).",
+    )
+    i = iris(hub)
+    card(
+        hub,
+        "iris_v1.0_iris",
+        title="Iris",
+        name="iris",
+        task="other",
+        features=4,
+        input="measurements",
+        dataset="iris",
+        accuracy=i["accuracy"],
+        sha256=i["sha256"],
+        size=i["size"],
+        summary=f"iris species from four flower measurements in cm, {i['accuracy']:.1%} test accuracy",
+        intro="Predicts the species of an iris (setosa, versicolor, virginica) from sepal length, sepal "
+        "width, petal length and petal width in centimetres, trained on the iris data set that scikit-learn ships.",
+    )
+    print(json.dumps({"digits": d, "iris": i}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
