@@ -188,7 +188,70 @@ def card(hub, stem, **fields):
     path.write_text(CARD.format(stem=stem, **fields))
 
 
+def hostile(out):
+    """Small models built to exhaust a runtime: each must be refused cleanly, in bounded time and memory."""
+    out.mkdir(parents=True, exist_ok=True)
+    f = helper.make_tensor_value_info
+
+    def save(name, nodes, inputs, outputs, inits=(), opset=13):
+        graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="mhub-hostile")
+        model.ir_version = 8
+        (out / f"{name}.onnx").write_bytes(model.SerializeToString())
+
+    def shape_const(name, values):
+        return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+    y = f("y", TensorProto.FLOAT, None)
+    # ConstantOfShape of [100000, 100000, 100]: an 8 TB allocation.
+    save("constant_of_shape_8tb", [helper.make_node("ConstantOfShape", ["shape"], ["y"])], [], [y], [shape_const("shape", [100000, 100000, 100])])
+    # ConstantOfShape of 2^31 elements along one axis.
+    save("constant_of_shape_2p31", [helper.make_node("ConstantOfShape", ["shape"], ["y"])], [], [y], [shape_const("shape", [2**31])])
+    # The same, with the shape from a Constant node instead of an initializer.
+    save(
+        "constant_node_shape",
+        [
+            helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(np.array([65536, 65536], dtype=np.int64))),
+            helper.make_node("ConstantOfShape", ["shape"], ["y"]),
+        ],
+        [],
+        [y],
+    )
+    x = f("x", TensorProto.FLOAT, [1])
+    save("expand_huge", [helper.make_node("Expand", ["x", "shape"], ["y"])], [x], [y], [shape_const("shape", [4096, 4096, 4096])])
+    save("tile_huge", [helper.make_node("Tile", ["x", "repeats"], ["y"])], [x], [y], [shape_const("repeats", [2**40])])
+    scalar = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)
+    save("range_huge", [helper.make_node("Range", ["start", "limit", "delta"], ["y"])], [], [f("y", TensorProto.INT64, None)],
+         [scalar("start", 0), scalar("limit", 2**40), scalar("delta", 1)])
+    img = f("img", TensorProto.FLOAT, [1, 1, 2, 2])
+    save("resize_huge", [helper.make_node("Resize", ["img", "", "", "sizes"], ["y"])], [img], [y], [shape_const("sizes", [1, 1, 100000, 100000])])
+    # An initializer that claims a trillion floats and holds four bytes.
+    lying = onnx.TensorProto()
+    lying.name, lying.data_type, lying.raw_data = "w", TensorProto.FLOAT, b"\0\0\0\0"
+    lying.dims.extend([1000000, 1000000])
+    save("lying_initializer", [helper.make_node("Identity", ["w"], ["y"])], [], [y], [lying])
+    # A STRING initializer with raw data, which no runtime defines.
+    text = onnx.TensorProto()
+    text.name, text.data_type, text.raw_data = "s", TensorProto.STRING, b"abcd"
+    text.dims.append(1)
+    save("string_raw_data", [helper.make_node("Identity", ["s"], ["y"])], [], [f("y", TensorProto.STRING, [1])], [text])
+    # Data kept in a file outside the model's folder.
+    external = onnx.TensorProto()
+    external.name, external.data_type = "e", TensorProto.FLOAT
+    external.dims.append(4)
+    external.data_location = onnx.TensorProto.EXTERNAL
+    entry = external.external_data.add()
+    entry.key, entry.value = "location", "../../../../etc/passwd"
+    save("external_data", [helper.make_node("Identity", ["e"], ["y"])], [], [y], [external])
+    # A chain of 40,000 nodes.
+    nodes = [helper.make_node("Identity", [f"t{i}"], [f"t{i + 1}"]) for i in range(40000)]
+    nodes[-1].output[0] = "y"
+    save("chain_40k", nodes, [f("t0", TensorProto.FLOAT, [1])], [y])
+
+
 def main():
+    if len(sys.argv) > 2:
+        hostile(pathlib.Path(sys.argv[2]))
     hub = pathlib.Path(sys.argv[1])
     d = digits(hub)
     card(

@@ -145,14 +145,16 @@ fn models() -> Result<(), String> {
             &requirements.display().to_string(),
         ],
     )?;
-    let script = root().join("xtask/models/generate.py");
-    run(
-        &python.display().to_string(),
-        &[
-            &script.display().to_string(),
-            &root().join("hub").display().to_string(),
-        ],
-    )?;
+    let script = root()
+        .join("xtask/models/generate.py")
+        .display()
+        .to_string();
+    let hub = root().join("hub").display().to_string();
+    let hostile = root()
+        .join("crates/runtime/tests/data/hostile")
+        .display()
+        .to_string();
+    run(&python.display().to_string(), &[&script, &hub, &hostile])?;
     run(
         "cargo",
         &["run", "--quiet", "-p", "cli", "--", "index", "hub"],

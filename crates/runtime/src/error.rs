@@ -19,6 +19,9 @@ pub enum Error {
     /// Running failed.
     #[error("cannot run the model: {0}")]
     Run(String),
+    /// The pre-scan found a model built to exhaust the machine, or one it cannot vouch for.
+    #[error("refusing the model: {0}")]
+    Refused(String),
     /// Tract panicked; the message is what it said.
     #[error("the model crashed the runtime while {during}: {message}")]
     Panicked {

@@ -6,10 +6,15 @@
 //! reads and writes NumPy `.npy` files.
 //!
 //! No tract type or error crosses this crate's API, and a panic inside tract
-//! becomes an [`Error`] instead of taking the caller down. This crate does no
-//! downloading and no printing; it does not yet contain hostile models (a
-//! pre-scan and a worker process with memory and time limits are still to come),
-//! so only run models whose card you have verified.
+//! becomes an [`Error`] instead of taking the caller down. Before tract sees a
+//! model, [`scan`] walks its protobuf and refuses what would exhaust the
+//! machine: too many nodes, initializers whose declared size disagrees with
+//! their data, external data, STRING tensors with raw bytes, and constant shapes
+//! fed to `ConstantOfShape`, `Expand`, `Tile`, `Range`, `Reshape` or `Resize`
+//! that exceed [`Limits`]. What the scan cannot bound (an abort, an
+//! out-of-memory kill, a pathological optimisation) needs a separate process
+//! with limits, which the caller provides; this crate does no downloading,
+//! no printing and no process management.
 //!
 //! # Example
 //!
@@ -28,8 +33,10 @@
 mod error;
 mod model;
 pub mod npy;
+mod scan;
 mod tensor;
 
 pub use error::Error;
 pub use model::{Dim, Model, TensorSpec};
+pub use scan::{Limits, check as scan};
 pub use tensor::{Data, Tensor};

@@ -112,8 +112,15 @@ fn one_line(e: &tract_onnx::prelude::TractError) -> String {
 }
 
 impl Model {
-    /// Loads and optimises an ONNX model. Panics inside tract become [`Error::Panicked`].
+    /// Loads and optimises an ONNX model after the pre-scan with default
+    /// [`crate::Limits`]. Panics inside tract become [`Error::Panicked`].
     pub fn load(bytes: &[u8]) -> Result<Model, Error> {
+        Model::load_with(bytes, &crate::Limits::default())
+    }
+
+    /// [`Model::load`] with explicit limits.
+    pub fn load_with(bytes: &[u8], limits: &crate::Limits) -> Result<Model, Error> {
+        crate::scan::check(bytes, limits)?;
         let loaded = catch_unwind(AssertUnwindSafe(|| -> Result<Model, Error> {
             let mut reader = bytes;
             let inference = tract_onnx::onnx()

@@ -95,7 +95,7 @@ fn wrong_inputs_are_clear_errors() {
 fn garbage_and_truncated_models_are_errors() {
     assert!(matches!(
         Model::load(b"not a model"),
-        Err(Error::Load(_) | Error::Panicked { .. })
+        Err(Error::Refused(_))
     ));
     let bytes = std::fs::read(models().join("digits/model.onnx")).expect("model");
     for cut in [1, 10, bytes.len() / 2, bytes.len() - 1] {
@@ -123,4 +123,78 @@ fn npy_round_trips_and_rejects_junk() {
     let mut short = npy::write(&tensor);
     short.pop();
     assert!(matches!(npy::read(&short), Err(Error::Npy(_))));
+}
+
+/// Every hostile model is refused by the pre-scan, with the reason in the message.
+#[test]
+fn hostile_models_are_refused_before_tract_sees_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
+    let cases = [
+        (
+            "constant_of_shape_8tb",
+            "`ConstantOfShape` would make 1000000000000 elements",
+        ),
+        (
+            "constant_of_shape_2p31",
+            "`ConstantOfShape` would make 2147483648 elements",
+        ),
+        (
+            "constant_node_shape",
+            "`ConstantOfShape` would make 4294967296 elements",
+        ),
+        ("expand_huge", "`Expand` would make 68719476736 elements"),
+        (
+            "tile_huge",
+            "`Tile` would make its input repeated too often",
+        ),
+        (
+            "range_huge",
+            "`Range` would make a range of 1099511627776 elements",
+        ),
+        ("resize_huge", "`Resize` would make an image that large"),
+        (
+            "lying_initializer",
+            "tensor `w` declares 1000000000000 elements, over the limit",
+        ),
+        ("string_raw_data", "string tensor `s` stores raw bytes"),
+        (
+            "external_data",
+            "tensor `e` keeps its data in an external file",
+        ),
+        ("chain_40k", "the model has more than 10000 nodes"),
+    ];
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("hostile models") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("name")
+            .to_owned();
+        let (_, reason) = cases
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no expectation for {name}"));
+        match Model::load(&std::fs::read(&path).expect("read")) {
+            Err(Error::Refused(message)) => assert!(message.contains(reason), "{name}: {message}"),
+            Err(other) => panic!("{name}: refused by tract, not the pre-scan: {other}"),
+            Ok(_) => panic!("{name}: loaded"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, cases.len());
+}
+
+#[test]
+fn limits_are_adjustable() {
+    let bytes = std::fs::read(models().join("digits/model.onnx")).expect("model");
+    let tight = runtime::Limits {
+        max_nodes: 2,
+        ..runtime::Limits::default()
+    };
+    assert!(matches!(
+        Model::load_with(&bytes, &tight),
+        Err(Error::Refused(_))
+    ));
+    runtime::scan(&bytes, &runtime::Limits::default()).expect("the demo model passes");
 }
