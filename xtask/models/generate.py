@@ -249,9 +249,24 @@ def hostile(out):
     save("chain_40k", nodes, [f("t0", TensorProto.FLOAT, [1])], [y])
 
 
+def sandboxed(out):
+    """A model the pre-scan cannot bound: the outer product of its input, n x n floats for n inputs."""
+    out.mkdir(parents=True, exist_ok=True)
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["x"], ["xt"]), helper.make_node("MatMul", ["xt", "x"], ["y"])],
+        "alloc_from_input",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "n"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "n"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="mhub-hostile")
+    model.ir_version = 8
+    (out / "alloc_from_input.onnx").write_bytes(model.SerializeToString())
+
+
 def main():
-    if len(sys.argv) > 2:
+    if len(sys.argv) > 3:
         hostile(pathlib.Path(sys.argv[2]))
+        sandboxed(pathlib.Path(sys.argv[3]))
     hub = pathlib.Path(sys.argv[1])
     d = digits(hub)
     card(

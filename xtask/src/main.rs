@@ -154,7 +154,11 @@ fn models() -> Result<(), String> {
         .join("crates/runtime/tests/data/hostile")
         .display()
         .to_string();
-    run(&python.display().to_string(), &[&script, &hub, &hostile])?;
+    let sandboxed = root().join("crates/cli/tests/data").display().to_string();
+    run(
+        &python.display().to_string(),
+        &[&script, &hub, &hostile, &sandboxed],
+    )?;
     run(
         "cargo",
         &["run", "--quiet", "-p", "cli", "--", "index", "hub"],

@@ -166,7 +166,7 @@ pub(crate) fn list(args: &ListArgs) -> anyhow::Result<Outcome> {
 /// Arguments of `mhub info`.
 #[derive(clap::Args)]
 pub(crate) struct InfoArgs {
-    /// A model id, or `owner/repo[:ref]` followed by an entrypoint
+    /// A model id, `owner/repo[:ref]` followed by an entrypoint, or a local `.onnx` file
     model: String,
     /// The entrypoint, for a repository
     entry: Option<String>,
@@ -174,7 +174,42 @@ pub(crate) struct InfoArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    limits: crate::worker::Limits,
+    #[command(flatten)]
     hub: HubArgs,
+}
+
+/// `mhub info MODEL.onnx`: the model's own inputs and outputs, read in a worker.
+fn info_local(args: &InfoArgs) -> anyhow::Result<Outcome> {
+    let value = crate::worker::call(Path::new(&args.model), None, args.limits)?;
+    if args.json {
+        let spec = json!({"model": args.model, "inputs": value["inputs"], "outputs": value["outputs_spec"]});
+        print(&format!("{}\n", serde_json::to_string_pretty(&spec)?))?;
+        return Ok(Outcome::Clean);
+    }
+    let mut out = format!("{}\n", args.model);
+    for (title, key) in [("inputs", "inputs"), ("outputs", "outputs_spec")] {
+        out += &format!("  {title}\n");
+        for t in value[key].as_array().into_iter().flatten() {
+            let dims: Vec<String> = t["shape"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    d.as_u64()
+                        .map_or_else(|| d.as_str().unwrap_or("?").to_owned(), |n| n.to_string())
+                })
+                .collect();
+            out += &format!(
+                "    {:<16}{:<9}[{}]\n",
+                t["name"].as_str().unwrap_or("?"),
+                t["dtype"].as_str().unwrap_or("?"),
+                dims.join(", ")
+            );
+        }
+    }
+    print(&out)?;
+    Ok(Outcome::Clean)
 }
 
 fn info_text(info: &Info) -> String {
@@ -244,6 +279,9 @@ fn info_text(info: &Info) -> String {
 }
 
 pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
+    if crate::run::is_local_model(&args.model) {
+        return info_local(args);
+    }
     let bars = Bars::new(args.hub.quiet);
     let info = match target(&args.model, args.entry.as_deref())? {
         Target::Model(uid) => args.hub.open(None)?.info(&uid)?,

@@ -15,6 +15,7 @@ mod index;
 mod progress;
 mod run;
 mod validate;
+mod worker;
 
 /// A model hub: validate cards, index hub trees, pull verified models into a cache.
 #[derive(Parser)]
@@ -42,6 +43,9 @@ enum Command {
     Cache(cache_cmd::Args),
     /// Pull a model (verified) and run it on an input: top classes with labels, or raw outputs.
     Run(run::Args),
+    /// Runs a local model under limits, for `run` and `info` (internal).
+    #[command(name = "__worker", hide = true)]
+    Worker(worker::Args),
 }
 
 /// How a command ended, short of an error.
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Pull(args) => hub::pull(&args),
         Command::Cache(args) => cache_cmd::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Worker(args) => worker::serve(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 
 use crate::hub::{HubArgs, Target, target};
 use crate::progress::Bars;
-use crate::{Outcome, print};
+use crate::{Outcome, print, worker};
 use anyhow::{Context as _, bail};
 use cache::Source;
 use runtime::{Data, Model, Tensor, npy};
@@ -13,7 +13,7 @@ use std::time::Instant;
 /// Arguments of `mhub run`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// A model id, or `owner/repo[:ref]` followed by an entrypoint
+    /// A model id, `owner/repo[:ref]` followed by an entrypoint, or a local `.onnx` file
     model: String,
     /// The entrypoint, for a repository
     entry: Option<String>,
@@ -23,6 +23,9 @@ pub(crate) struct Args {
     /// How many classes to show when the model scores classes
     #[arg(long, default_value_t = 5)]
     top_k: usize,
+    /// Class names, one per line, for a local `.onnx` file (hub models bring their own)
+    #[arg(long)]
+    labels: Option<PathBuf>,
     /// Also write the first output to this `.npy` file
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -30,7 +33,14 @@ pub(crate) struct Args {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    limits: worker::Limits,
+    #[command(flatten)]
     hub: HubArgs,
+}
+
+/// Whether a model argument is a local `.onnx` file (untrusted: it runs in a worker).
+pub(crate) fn is_local_model(text: &str) -> bool {
+    text.to_ascii_lowercase().ends_with(".onnx")
 }
 
 /// Reads nested JSON arrays of numbers as a float tensor.
@@ -69,7 +79,7 @@ fn json_tensor(value: &serde_json::Value) -> anyhow::Result<Tensor> {
     Ok(Tensor::f32(shape, data)?)
 }
 
-fn read_input(path: &Path) -> anyhow::Result<Tensor> {
+pub(crate) fn read_input(path: &Path) -> anyhow::Result<Tensor> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let extension = path
         .extension()
@@ -100,7 +110,24 @@ fn top(scores: &[f32], k: usize) -> Vec<(usize, f32)> {
     ranked
 }
 
-pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
+/// A finished run: outputs by name, and how long loading and running took.
+struct Ran {
+    name: String,
+    outputs: Vec<(String, Tensor)>,
+    load_ms: f64,
+    run_ms: f64,
+}
+
+fn read_labels(path: &Path) -> anyhow::Result<Vec<String>> {
+    Ok(std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Pulls a hub model (verified) and runs it in this process.
+fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     let bars = Bars::new(args.hub.quiet);
     let pulled = match target(&args.model, args.entry.as_deref())? {
         Target::Model(uid) => args.hub.open(None)?.pull(&uid, false, &bars)?,
@@ -114,16 +141,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         .iter()
         .find(|a| a.format.as_deref() == Some("onnx"))
         .with_context(|| format!("`{}` has no onnx asset to run", pulled.key))?;
-    let labels: Vec<String> = match pulled
+    let labels = match pulled
         .assets
         .iter()
         .find(|a| a.format.as_deref() == Some("labels"))
     {
-        Some(a) => std::fs::read_to_string(&a.path)
-            .with_context(|| format!("cannot read `{}`", a.path.display()))?
-            .lines()
-            .map(str::to_owned)
-            .collect(),
+        Some(a) => read_labels(&a.path)?,
         None => Vec::new(),
     };
     let input = read_input(&args.input)?;
@@ -131,11 +154,70 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
     let started = Instant::now();
     let model = Model::load(&bytes)?;
-    let loaded = started.elapsed();
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
     let started = Instant::now();
     let outputs = model.run(&[input])?;
-    let ran = started.elapsed();
-    let first = outputs.first().context("the model returned no output")?;
+    let run_ms = started.elapsed().as_secs_f64() * 1e3;
+    let outputs = model
+        .outputs()
+        .iter()
+        .map(|s| s.name.clone())
+        .zip(outputs)
+        .collect();
+    Ok((
+        Ran {
+            name: pulled.key,
+            outputs,
+            load_ms,
+            run_ms,
+        },
+        labels,
+    ))
+}
+
+/// Runs a local `.onnx` file in a worker process with memory and time limits.
+fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
+    let path = PathBuf::from(&args.model);
+    if args.entry.is_some() {
+        bail!("a local model takes no entrypoint");
+    }
+    // Read the input here first, so its errors name the file plainly.
+    read_input(&args.input)?;
+    let value = worker::call(&path, Some(&args.input), args.limits)?;
+    let outputs = value["outputs"]
+        .as_array()
+        .context("the worker sent no outputs")?
+        .iter()
+        .map(worker::tensor_from_json)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let labels = args
+        .labels
+        .as_deref()
+        .map(read_labels)
+        .transpose()?
+        .unwrap_or_default();
+    let ms = |key: &str| value[key].as_f64().unwrap_or_default();
+    Ok((
+        Ran {
+            name: path.display().to_string(),
+            outputs,
+            load_ms: ms("load_ms"),
+            run_ms: ms("run_ms"),
+        },
+        labels,
+    ))
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let (ran, labels) = if is_local_model(&args.model) {
+        run_local(args)?
+    } else {
+        run_pulled(args)?
+    };
+    let (_, first) = ran
+        .outputs
+        .first()
+        .context("the model returned no output")?;
     if let Some(path) = &args.output {
         std::fs::write(path, npy::write(first))
             .with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -152,11 +234,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             .map(|(i, s)| json!({"class": i, "label": label(*i), "score": s}))
             .collect();
         let value = json!({
-            "model": pulled.key,
-            "outputs": model.outputs().iter().zip(&outputs).map(|(spec, t)| json!({"name": spec.name, "shape": t.shape(), "data": t.data()})).collect::<Vec<_>>(),
+            "model": ran.name,
+            "outputs": ran.outputs.iter().map(|(name, t)| json!({"name": name, "shape": t.shape(), "data": t.data()})).collect::<Vec<_>>(),
             "top": top,
-            "load_ms": loaded.as_secs_f64() * 1e3,
-            "run_ms": ran.as_secs_f64() * 1e3,
+            "load_ms": ran.load_ms,
+            "run_ms": ran.run_ms,
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         return Ok(Outcome::Clean);
@@ -169,16 +251,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             }
         }
         None => {
-            for (spec, t) in model.outputs().iter().zip(&outputs) {
-                text += &format!("{} {:?}: {:?}\n", spec.name, t.shape(), t.to_f32());
+            for (name, t) in &ran.outputs {
+                text += &format!("{name} {:?}: {:?}\n", t.shape(), t.to_f32());
             }
         }
     }
     text += &format!(
         "{} in {:.2} ms (load {:.1} ms)\n",
-        pulled.key,
-        ran.as_secs_f64() * 1e3,
-        loaded.as_secs_f64() * 1e3
+        ran.name, ran.run_ms, ran.load_ms
     );
     print(&text)?;
     Ok(Outcome::Clean)

@@ -120,3 +120,60 @@ fn wrong_inputs_are_clear_errors() {
     assert_eq!(png.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&png.stderr).contains("cannot read inputs from `.png` files"));
 }
+
+#[test]
+fn local_models_run_in_a_limited_worker() {
+    let cache = tempfile::tempdir().expect("temp");
+    let info = mhub(cache.path(), &["info", "hub/models/digits/model.onnx"]);
+    assert_eq!(info.status.code(), Some(0), "{}", transcript(&info, None));
+    insta::assert_snapshot!(String::from_utf8_lossy(&info.stdout));
+    let ok = mhub(
+        cache.path(),
+        &[
+            "run",
+            "hub/models/iris/model.onnx",
+            "-i",
+            "hub/models/iris/sample.npy",
+            "--labels",
+            "hub/models/iris/labels.txt",
+            "--top-k",
+            "1",
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", transcript(&ok, None));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("virginica"));
+    // Passes the pre-scan, then asks for 16 GiB: the outer product of a 65,536-wide input.
+    let shape = cache.path().join("wide.npy");
+    let big = runtime::Tensor::f32(vec![1, 65536], vec![1.0; 65536]).expect("tensor");
+    std::fs::write(&shape, runtime::npy::write(&big)).expect("write");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "crates/cli/tests/data/alloc_from_input.onnx",
+            "-i",
+            shape.to_str().expect("utf-8"),
+            "--memory-limit",
+            "512",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out, None));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("stopped its worker") || stderr.contains("failed to allocate"),
+        "{stderr}"
+    );
+    let hostile = mhub(
+        cache.path(),
+        &[
+            "run",
+            "crates/runtime/tests/data/hostile/chain_40k.onnx",
+            "-i",
+            "hub/models/iris/sample.npy",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&hostile.stderr),
+        "error: refusing the model: the model has more than 10000 nodes\n"
+    );
+}
