@@ -158,6 +158,17 @@ asset:
   asset-sha256: {labels_sha256}
   asset-size: {labels_size}
 
+inputs:
+- name: {input}
+  dtype: float32
+  shape: [1, {features}]
+{image}
+outputs:
+- name: probabilities
+  dtype: float32
+  shape: [1, {classes}]
+  kind: classes
+
 ---
 
 ## Introduction
@@ -171,11 +182,12 @@ Relu, Softmax), so any ONNX runtime can run it. Test-set accuracy: {accuracy:.2%
 ## Usage
 
 ```sh
-mhub pull mhub/cpu/1.0/{stem}
+mhub run mhub/cpu/1.0/{stem} --input {sample}
 ```
 
 Input: `{input}`, float32 of shape `[1, {features}]`. Output: `probabilities`,
-one per class, in the order of `labels.txt`.
+one per class, in the order of `labels.txt`. The `inputs` and `outputs` keys
+above declare this for `mhub run`, which checks them against the model.
 """
 
 
@@ -277,6 +289,9 @@ def main():
         task="cv-classification",
         features=64,
         input="pixels",
+        classes=10,
+        sample="hub/models/digits/sample.png",
+        image="  image:\n    size: [8, 8]\n    channels: gray\n    layout: flat\n    scale: 0.0627451\n",
         dataset="digits",
         accuracy=d["accuracy"],
         sha256=d["sha256"],
@@ -294,6 +309,9 @@ def main():
         task="other",
         features=4,
         input="measurements",
+        classes=3,
+        image="",
+        sample="hub/models/iris/sample.npy",
         dataset="iris",
         accuracy=i["accuracy"],
         sha256=i["sha256"],

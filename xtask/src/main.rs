@@ -113,13 +113,16 @@ fn ci() -> Result<(), String> {
             "manifest",
         ],
     )?;
-    // The README's first command: the demo hub validates clean.
-    run(
-        "cargo",
-        &[
-            "run", "--locked", "--quiet", "-p", "cli", "--", "validate", "hub",
-        ],
-    )?;
+    // The demo hub validates clean, and the README's first command runs.
+    let cli = ["run", "--locked", "--quiet", "-p", "cli", "--"];
+    run("cargo", &[&cli[..], &["validate", "hub"]].concat())?;
+    let digits = [
+        "run",
+        "mhub/cpu/1.0/digits_v1.0_digits",
+        "--input",
+        "hub/models/digits/sample.png",
+    ];
+    run("cargo", &[&cli[..], &digits].concat())?;
     println!("ci: all checks passed");
     Ok(())
 }

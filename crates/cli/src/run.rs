@@ -96,6 +96,9 @@ pub(crate) fn read_input(path: &Path) -> anyhow::Result<Tensor> {
             json_tensor(&value)
                 .with_context(|| format!("`{}` is not an array of numbers", path.display()))
         }
+        "png" | "jpg" | "jpeg" => bail!(
+            "an image input needs a hub card that says how to preprocess it: give a `.npy` file or a `.json` array of numbers"
+        ),
         other => bail!(
             "cannot read inputs from `.{other}` files: give a `.npy` file or a `.json` array of numbers"
         ),
@@ -126,6 +129,76 @@ fn read_labels(path: &Path) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
+fn is_image(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "png" | "jpg" | "jpeg")
+}
+
+/// The runtime's preprocessing from a card's `image:` section.
+#[allow(clippy::cast_possible_truncation)]
+fn preprocess(spec: &manifest::ImageSpec) -> runtime::Preprocess {
+    runtime::Preprocess {
+        width: spec.size[0],
+        height: spec.size[1],
+        channels: match spec.channels.as_str() {
+            "gray" => runtime::Channels::Gray,
+            "bgr" => runtime::Channels::Bgr,
+            _ => runtime::Channels::Rgb,
+        },
+        layout: match spec.layout.as_str() {
+            "nhwc" => runtime::Layout::Nhwc,
+            "flat" => runtime::Layout::Flat,
+            _ => runtime::Layout::Nchw,
+        },
+        scale: spec.scale as f32,
+        mean: spec.mean.iter().map(|v| *v as f32).collect(),
+        std: spec.std.iter().map(|v| *v as f32).collect(),
+    }
+}
+
+/// Checks the card's declared inputs and outputs against the model's own.
+fn check_card(key: &str, card: &manifest::Card, model: &Model) -> anyhow::Result<()> {
+    for (what, declared, actual) in [
+        ("input", &card.inputs, model.inputs()),
+        ("output", &card.outputs, model.outputs()),
+    ] {
+        for spec in declared {
+            let Some(real) = actual.iter().find(|a| a.name == spec.name) else {
+                let names: Vec<String> = actual.iter().map(|a| format!("`{}`", a.name)).collect();
+                bail!(
+                    "the card of `{key}` declares {what} `{}`, but the model's {what}s are {}",
+                    spec.name,
+                    names.join(", ")
+                );
+            };
+            if let Some(dtype) = spec.dtype.as_deref().filter(|d| *d != real.dtype) {
+                bail!(
+                    "the card of `{key}` declares {what} `{}` as {dtype}, but the model has {}",
+                    spec.name,
+                    real.dtype
+                );
+            }
+            let fits = spec.shape.is_empty()
+                || spec.shape.len() == real.shape.len()
+                    && spec.shape.iter().zip(&real.shape).all(|(d, r)| *d < 0 || !matches!(r, runtime::Dim::Fixed(n) if u64::try_from(*d).ok() != Some(*n as u64)));
+            if !fits {
+                let real_shape: Vec<String> = real.shape.iter().map(ToString::to_string).collect();
+                bail!(
+                    "the card of `{key}` declares {what} `{}` with shape {:?}, but the model has [{}]",
+                    spec.name,
+                    spec.shape,
+                    real_shape.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Pulls a hub model (verified) and runs it in this process.
 fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     let bars = Bars::new(args.hub.quiet);
@@ -149,12 +222,30 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         Some(a) => read_labels(&a.path)?,
         None => Vec::new(),
     };
-    let input = read_input(&args.input)?;
+    let card_text = cache::read_card(&pulled.card)?;
+    let card = manifest::check(&card_text, &manifest::Options::default()).card;
+    let input = match (
+        is_image(&args.input),
+        card.inputs.first().and_then(|i| i.image.as_ref()),
+    ) {
+        (true, Some(spec)) => {
+            let bytes = std::fs::read(&args.input)
+                .with_context(|| format!("cannot read `{}`", args.input.display()))?;
+            runtime::image_tensor(&bytes, &preprocess(spec))
+                .with_context(|| format!("cannot use `{}` as input", args.input.display()))?
+        }
+        (true, None) => bail!(
+            "the card of `{}` declares no image preprocessing: give a `.npy` or `.json` input",
+            pulled.key
+        ),
+        (false, _) => read_input(&args.input)?,
+    };
     let bytes = std::fs::read(&onnx.path)
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
     let started = Instant::now();
     let model = Model::load(&bytes)?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    check_card(&pulled.key, &card, &model)?;
     let started = Instant::now();
     let outputs = model.run(&[input])?;
     let run_ms = started.elapsed().as_secs_f64() * 1e3;

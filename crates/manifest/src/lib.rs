@@ -53,7 +53,7 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use hubconf::{Entrypoint, Hubconf, MHUB_VERSION, Tensor, read_hubconf};
 pub use index::{INDEX_FORMAT, Index, IndexEntry};
-pub use schema::{Asset, Card, ModuleType};
+pub use schema::{Asset, Card, ImageSpec, IoSpec, ModuleType};
 
 use std::fmt;
 use std::str::FromStr;

@@ -85,6 +85,48 @@ pub struct Card {
     /// `asset`, the model files.
     #[serde(rename = "asset", skip_serializing_if = "Vec::is_empty", default)]
     pub assets: Vec<Asset>,
+    /// `inputs`, an mhub extension: what the model takes, and how to make it from an image.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub inputs: Vec<IoSpec>,
+    /// `outputs`, an mhub extension: what the model returns, and how to read it.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub outputs: Vec<IoSpec>,
+}
+
+/// One declared input or output tensor of a card (`inputs:` / `outputs:`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IoSpec {
+    /// The tensor's name in the model.
+    pub name: String,
+    /// Element type, e.g. `float32`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtype: Option<String>,
+    /// Dimensions, `-1` for one decided at run time.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub shape: Vec<i64>,
+    /// How to turn an image file into this input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageSpec>,
+    /// For outputs: `classes` (scores in the order of the `labels` asset) or `raw`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// Image preprocessing for an input: resize, channels, layout, scale, mean and std.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageSpec {
+    /// Width and height to resize to.
+    pub size: [u32; 2],
+    /// `gray`, `rgb` or `bgr`.
+    pub channels: String,
+    /// `nchw`, `nhwc` or `flat` (one row of pixels, channels last).
+    pub layout: String,
+    /// Factor applied to 0..255 pixel values first.
+    pub scale: f64,
+    /// Subtracted per channel after scaling.
+    pub mean: Vec<f64>,
+    /// Divided per channel last.
+    pub std: Vec<f64>,
 }
 
 /// `module-type`: `cv`, or `cv-classification` with a detail.
@@ -140,6 +182,8 @@ pub(crate) const KNOWN_KEYS: &[&str] = &[
     "license",
     "summary",
     "asset",
+    "inputs",
+    "outputs",
 ];
 
 /// The keys of one `asset` entry.
@@ -345,6 +389,200 @@ fn assets(node: &Node, out: &mut Vec<Diagnostic>) -> Vec<Asset> {
     list
 }
 
+fn numbers(key: &str, node: &Node, out: &mut Vec<Diagnostic>) -> Option<Vec<f64>> {
+    let Kind::Seq(items) = &node.kind else {
+        out.push(wrong_type(
+            key,
+            node,
+            "a list of numbers such as `[0.485, 0.456, 0.406]`",
+        ));
+        return None;
+    };
+    let mut values = Vec::with_capacity(items.len());
+    for item in items {
+        match number(item) {
+            Some(n) => values.push(n),
+            None => {
+                out.push(wrong_type(key, item, "a number"));
+                return None;
+            }
+        }
+    }
+    Some(values)
+}
+
+fn choice(key: &str, node: &Node, allowed: &[&str], out: &mut Vec<Diagnostic>) -> Option<String> {
+    let value = text(key, node, out)?.to_ascii_lowercase();
+    if allowed.contains(&value.as_str()) {
+        Some(value)
+    } else {
+        let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+        out.push(
+            Diagnostic::error(
+                "invalid-value",
+                node.span,
+                format!("{key} `{value}` is not allowed"),
+            )
+            .help(format!("use one of {}", list.join(", "))),
+        );
+        None
+    }
+}
+
+fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
+    let Kind::Map(entries) = &node.kind else {
+        out.push(wrong_type(
+            "image",
+            node,
+            "a mapping of `size`, `channels`, `layout`, `scale`, `mean`, `std`",
+        ));
+        return None;
+    };
+    let mut spec = ImageSpec {
+        size: [0, 0],
+        channels: "rgb".to_owned(),
+        layout: "nchw".to_owned(),
+        scale: 1.0 / 255.0,
+        mean: Vec::new(),
+        std: Vec::new(),
+    };
+    let mut has_size = false;
+    for (k, v) in entries {
+        let key = k.scalar().unwrap_or_default();
+        match key {
+            "size" => match numbers(key, v, out).as_deref().inspect(|_| has_size = true) {
+                Some([w, h]) if *w >= 1.0 && *h >= 1.0 && *w <= 8192.0 && *h <= 8192.0 => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let size = [*w as u32, *h as u32];
+                    spec.size = size;
+                }
+                Some(_) => out.push(wrong_type(key, v, "`[width, height]`, each from 1 to 8192")),
+                None => {}
+            },
+            "channels" => spec.channels = choice(key, v, &["gray", "rgb", "bgr"], out).unwrap_or(spec.channels),
+            "layout" => spec.layout = choice(key, v, &["nchw", "nhwc", "flat"], out).unwrap_or(spec.layout),
+            "scale" => match number(v) {
+                Some(n) => spec.scale = n,
+                None => out.push(wrong_type(key, v, "a number")),
+            },
+            "mean" => spec.mean = numbers(key, v, out).unwrap_or_default(),
+            "std" => spec.std = numbers(key, v, out).unwrap_or_default(),
+            other => out.push(Diagnostic::warning("unknown-key", k.span, format!("unknown image key `{other}`")).help("image preprocessing knows `size`, `channels`, `layout`, `scale`, `mean` and `std`")),
+        }
+    }
+    if !has_size {
+        out.push(
+            Diagnostic::error(
+                "required-key",
+                node.span,
+                "image preprocessing has no `size`",
+            )
+            .help("add `size: [width, height]`"),
+        );
+        return None;
+    }
+    if spec.size.contains(&0) {
+        return None;
+    }
+    let channels = if spec.channels == "gray" { 1 } else { 3 };
+    for (name, list) in [("mean", &spec.mean), ("std", &spec.std)] {
+        if !list.is_empty() && list.len() != channels {
+            out.push(Diagnostic::error(
+                "wrong-type",
+                node.span,
+                format!(
+                    "`{name}` needs {channels} values for `{}` images, found {}",
+                    spec.channels,
+                    list.len()
+                ),
+            ));
+            return None;
+        }
+    }
+    if spec.std.contains(&0.0) {
+        out.push(Diagnostic::error(
+            "invalid-value",
+            node.span,
+            "`std` must not contain 0",
+        ));
+        return None;
+    }
+    Some(spec)
+}
+
+fn io_specs(key: &str, node: &Node, out: &mut Vec<Diagnostic>) -> Vec<IoSpec> {
+    let Kind::Seq(items) = &node.kind else {
+        out.push(wrong_type(key, node, "a list of `- name: ...` entries"));
+        return Vec::new();
+    };
+    let mut specs = Vec::new();
+    for item in items {
+        let Kind::Map(entries) = &item.kind else {
+            out.push(wrong_type(key, item, "a list of mappings"));
+            continue;
+        };
+        let mut spec = IoSpec::default();
+        for (k, v) in entries {
+            let field = k.scalar().unwrap_or_default();
+            match field {
+                "name" => spec.name = text(field, v, out).unwrap_or_default(),
+                "dtype" => {
+                    spec.dtype = choice(
+                        field,
+                        v,
+                        &["float32", "float64", "int64", "int32", "uint8", "bool"],
+                        out,
+                    )
+                }
+                "shape" => match &v.kind {
+                    Kind::Seq(dims) => {
+                        for d in dims {
+                            match integer(d) {
+                                Some(n) if n >= -1 => spec.shape.push(n),
+                                _ => out.push(wrong_type(
+                                    "shape",
+                                    d,
+                                    "an integer, or -1 for a dimension decided at run time",
+                                )),
+                            }
+                        }
+                    }
+                    _ => out.push(wrong_type(field, v, "a list such as `[1, 3, 224, 224]`")),
+                },
+                "image" if key == "inputs" => spec.image = image_spec(v, out),
+                "kind" if key == "outputs" => {
+                    spec.kind = choice(field, v, &["classes", "raw"], out)
+                }
+                other => out.push(
+                    Diagnostic::warning(
+                        "unknown-key",
+                        k.span,
+                        format!("unknown {key} key `{other}`"),
+                    )
+                    .help(if key == "inputs" {
+                        "inputs know `name`, `dtype`, `shape` and `image`"
+                    } else {
+                        "outputs know `name`, `dtype`, `shape` and `kind`"
+                    }),
+                ),
+            }
+        }
+        if spec.name.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    "required-key",
+                    item.span,
+                    format!("an entry of `{key}` has no `name`"),
+                )
+                .help("add `name: ...`, the tensor's name in the model"),
+            );
+            continue;
+        }
+        specs.push(spec);
+    }
+    specs
+}
+
 /// Reads the typed card from the front matter's entries, reporting values of the wrong type.
 pub(crate) fn extract(fields: &Fields<'_>, booleans: Booleans, out: &mut Vec<Diagnostic>) -> Card {
     let mut card = Card::default();
@@ -394,6 +632,8 @@ pub(crate) fn extract(fields: &Fields<'_>, booleans: Booleans, out: &mut Vec<Dia
             "license" => card.license = text(key, value, out),
             "summary" => card.summary = text(key, value, out),
             "asset" => card.assets = assets(value, out),
+            "inputs" => card.inputs = io_specs(key, value, out),
+            "outputs" => card.outputs = io_specs(key, value, out),
             _ => {
                 if number(value).is_some() {
                     card.metrics.insert(

@@ -40,6 +40,9 @@ pub enum Error {
         /// Values given.
         got: usize,
     },
+    /// An image that cannot be decoded or preprocessed.
+    #[error("invalid image: {0}")]
+    Image(String),
     /// A `.npy` file that cannot be read.
     #[error("invalid .npy data: {0}")]
     Npy(String),

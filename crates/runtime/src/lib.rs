@@ -3,7 +3,8 @@
 //! [`Model::load`] reads an ONNX model from bytes, optimises it once and
 //! reports its inputs and outputs ([`TensorSpec`]: names, element types, shapes
 //! with symbolic dimensions); [`Model::run`] runs it on [`Tensor`]s. [`npy`]
-//! reads and writes NumPy `.npy` files.
+//! reads and writes NumPy `.npy` files; [`image_tensor`] turns a PNG or JPEG
+//! into an input tensor as a card's [`Preprocess`] describes.
 //!
 //! No tract type or error crosses this crate's API, and a panic inside tract
 //! becomes an [`Error`] instead of taking the caller down. Before tract sees a
@@ -33,10 +34,12 @@
 mod error;
 mod model;
 pub mod npy;
+mod picture;
 mod scan;
 mod tensor;
 
 pub use error::Error;
 pub use model::{Dim, Model, TensorSpec};
+pub use picture::{Channels, Layout, Preprocess, image_tensor};
 pub use scan::{Limits, check as scan};
 pub use tensor::{Data, Tensor};

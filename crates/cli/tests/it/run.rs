@@ -69,6 +69,66 @@ fn digits_sample_is_a_seven() {
 }
 
 #[test]
+fn digits_from_the_sample_picture() {
+    let cache = tempfile::tempdir().expect("temp");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "--input",
+            "hub/models/digits/sample.png",
+            "--top-k",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("7 "),
+        "{}",
+        transcript(&out, None)
+    );
+}
+
+#[test]
+fn a_card_that_disagrees_with_its_model_is_refused() {
+    let hub = tempfile::tempdir().expect("temp");
+    let card = std::fs::read_to_string(repo().join("hub/assets/mhub/cpu/1.0/iris_v1.0_iris.md"))
+        .expect("card");
+    let card = card.replace("- name: measurements", "- name: features");
+    let dir = hub.path().join("assets/mhub/cpu/1.0");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("iris_v1.0_iris.md"), card).expect("card");
+    std::fs::create_dir_all(hub.path().join("models/iris")).expect("mkdir");
+    for file in ["model.onnx", "labels.txt"] {
+        std::fs::copy(
+            repo().join("hub/models/iris").join(file),
+            hub.path().join("models/iris").join(file),
+        )
+        .expect("copy");
+    }
+    let cache = tempfile::tempdir().expect("temp");
+    let out = Command::new(env!("CARGO_BIN_EXE_mhub"))
+        .args([
+            "run",
+            "mhub/cpu/1.0/iris_v1.0_iris",
+            "-i",
+            "hub/models/iris/sample.npy",
+        ])
+        .current_dir(repo())
+        .env_clear()
+        .env("MHUB_DIR", cache.path())
+        .env("MHUB_HUB", hub.path())
+        .output()
+        .expect("mhub runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the card of `mhub/cpu/1.0/iris_v1.0_iris` declares input `features`, but the model's inputs are `measurements`\n"
+    );
+}
+
+#[test]
 fn iris_from_json_numbers_and_npy_output() {
     let cache = tempfile::tempdir().expect("temp");
     let input = cache.path().join("setosa.json");
@@ -112,13 +172,24 @@ fn wrong_inputs_are_clear_errors() {
         cache.path(),
         &[
             "run",
-            "mhub/cpu/1.0/digits_v1.0_digits",
+            "mhub/cpu/1.0/iris_v1.0_iris",
             "-i",
             "hub/models/digits/sample.png",
         ],
     );
     assert_eq!(png.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&png.stderr).contains("cannot read inputs from `.png` files"));
+    assert!(String::from_utf8_lossy(&png.stderr).contains("declares no image preprocessing"));
+    let local = mhub(
+        cache.path(),
+        &[
+            "run",
+            "hub/models/digits/model.onnx",
+            "-i",
+            "hub/models/digits/sample.png",
+        ],
+    );
+    assert_eq!(local.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&local.stderr).contains("an image input needs a hub card"));
 }
 
 #[test]

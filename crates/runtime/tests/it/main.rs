@@ -198,3 +198,54 @@ fn limits_are_adjustable() {
     ));
     runtime::scan(&bytes, &runtime::Limits::default()).expect("the demo model passes");
 }
+
+#[test]
+fn images_become_tensors_in_every_layout() {
+    use runtime::{Channels, Layout, Preprocess, image_tensor};
+    let png = std::fs::read(models().join("digits/sample.png")).expect("sample picture");
+    let gray = Preprocess {
+        width: 8,
+        height: 8,
+        channels: Channels::Gray,
+        layout: Layout::Flat,
+        scale: 16.0 / 255.0,
+        mean: vec![],
+        std: vec![],
+    };
+    let tensor = image_tensor(&png, &gray).expect("decodes");
+    assert_eq!(tensor.shape(), [1, 64]);
+    let sample =
+        npy::read(&std::fs::read(models().join("digits/sample.npy")).expect("npy")).expect("npy");
+    for (a, b) in tensor.to_f32().iter().zip(sample.to_f32()) {
+        assert!((a - b).abs() < 0.05, "{a} vs {b}");
+    }
+    let rgb = Preprocess {
+        width: 4,
+        height: 2,
+        channels: Channels::Bgr,
+        layout: Layout::Nchw,
+        scale: 1.0 / 255.0,
+        mean: vec![0.5; 3],
+        std: vec![0.25; 3],
+    };
+    assert_eq!(
+        image_tensor(&png, &rgb).expect("resized").shape(),
+        [1, 3, 2, 4]
+    );
+    let nhwc = Preprocess {
+        layout: Layout::Nhwc,
+        ..rgb
+    };
+    assert_eq!(
+        image_tensor(&png, &nhwc).expect("resized").shape(),
+        [1, 2, 4, 3]
+    );
+    assert!(matches!(
+        image_tensor(b"not an image", &gray),
+        Err(Error::Image(_))
+    ));
+    assert!(matches!(
+        image_tensor(&png[..40], &gray),
+        Err(Error::Image(_))
+    ));
+}
