@@ -71,7 +71,7 @@ pub use hub::{
     PulledAsset, Removed, VerifyReport, resolve_dir,
 };
 pub use source::Source;
-pub use store::{Record, StoredAsset};
+pub use store::{Record, StoredAsset, hash_file};
 pub use tree::{CardFile, find_cards, read_card};
 
 /// Hears about download progress; the cli draws bars with it. Every method

@@ -295,8 +295,8 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// The sha256 and length of a file, read in full.
-pub(crate) fn hash_file(path: &Path) -> Result<(String, u64)> {
+/// The sha256 (lowercase hex) and length of a file, read in full.
+pub fn hash_file(path: &Path) -> Result<(String, u64)> {
     let mut file = File::open(path).map_err(io("open", path))?;
     let mut hasher = Hasher::default();
     let mut buf = vec![0u8; 1 << 16];

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod cache_cmd;
 mod hub;
 mod index;
+mod new;
 mod progress;
 mod run;
 mod validate;
@@ -43,6 +44,8 @@ enum Command {
     Cache(cache_cmd::Args),
     /// Pull a model (verified) and run it on an input: top classes with labels, or raw outputs.
     Run(run::Args),
+    /// Scaffold a card for an ONNX model in a hub tree: digest, size and IO spec filled in.
+    New(new::Args),
     /// Runs a local model under limits, for `run` and `info` (internal).
     #[command(name = "__worker", hide = true)]
     Worker(worker::Args),
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Cache(args) => cache_cmd::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Worker(args) => worker::serve(&args),
+        Command::New(args) => new::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

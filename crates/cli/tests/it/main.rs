@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mhub` binary: exit codes, stdout and stderr.
 
 mod index;
+mod new;
 mod pull;
 mod run;
 mod validate;

@@ -1,0 +1,280 @@
+//! `mhub new`: scaffold a card for an ONNX model in a hub tree, with its digest, size and IO spec filled in.
+
+use crate::{Outcome, print, warn, worker};
+use anyhow::{Context as _, bail};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use uid::Uid;
+
+/// Arguments of `mhub new`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The ONNX model to publish
+    model: PathBuf,
+    /// The model's UID, e.g. `me/cpu/1.0/digits_v1.0_digits`
+    #[arg(long)]
+    uid: String,
+    /// The hub tree to write into
+    #[arg(long, default_value = "hub")]
+    hub: PathBuf,
+    /// Who made the model
+    #[arg(long)]
+    author: String,
+    /// Where its code or training recipe lives (an https url)
+    #[arg(long)]
+    repo_link: String,
+    /// The training data set [default: from the UID's name]
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Class names, one per line; published as a `labels` asset
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// The task, as `module-type`: a category, optionally `-detail`
+    #[arg(long, default_value = "other")]
+    task: String,
+    /// One line about the model [default: its inputs and outputs]
+    #[arg(long)]
+    summary: Option<String>,
+    /// The license
+    #[arg(long, default_value = "Apache2.0")]
+    license: String,
+    /// Replace an existing card
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    limits: worker::Limits,
+}
+
+/// Today's date as `YYYY-MM-DD`, from the system clock (UTC).
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    #[allow(clippy::cast_possible_wrap)]
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Where `file` will live in the hub: its own place if it is inside the hub
+/// already (nothing to copy), else `dir/name`, to be copied once the card validates.
+fn place(
+    hub: &Path,
+    file: &Path,
+    dir: &str,
+    name: &str,
+) -> anyhow::Result<(String, Option<PathBuf>)> {
+    let hub_abs =
+        fs::canonicalize(hub).with_context(|| format!("cannot read `{}`", hub.display()))?;
+    let file_abs =
+        fs::canonicalize(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+    if let Ok(inside) = file_abs.strip_prefix(&hub_abs) {
+        return Ok((
+            inside
+                .iter()
+                .map(|c| c.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+            None,
+        ));
+    }
+    Ok((format!("{dir}/{name}"), Some(file.to_path_buf())))
+}
+
+/// A YAML scalar for `text`: plain when that reads back the same, else double-quoted.
+fn scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.ends_with(':')
+        && !text.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
+        && !text.ends_with(' ')
+        && !text.chars().any(char::is_control);
+    if plain {
+        return text.to_owned();
+    }
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '"' => vec!['\\', '"'],
+            '\\' => vec!['\\', '\\'],
+            c if c.is_control() => format!("\\u{:04x}", u32::from(c)).chars().collect(),
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+fn shape_text(shape: &Value) -> String {
+    let dims: Vec<String> = shape
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            d.as_u64()
+                .map_or_else(|| "-1".to_owned(), |n| n.to_string())
+        })
+        .collect();
+    format!("[{}]", dims.join(", "))
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let uid = Uid::parse(&args.uid).map_err(|e| anyhow::anyhow!("{}", e.render().trim_end()))?;
+    if !args.hub.join("assets").is_dir() {
+        bail!(
+            "`{}` is not a hub tree: create `{}/assets` first",
+            args.hub.display(),
+            args.hub.display()
+        );
+    }
+    let card_path = args.hub.join("assets").join(uid.card_path());
+    if card_path.exists() && !args.force {
+        bail!(
+            "`{}` exists already; pass --force to replace it",
+            card_path.display()
+        );
+    }
+    // The model is untrusted until published: read its IO spec in a worker.
+    let spec = worker::call(&args.model, None, args.limits)?;
+    let labels = match &args.labels {
+        Some(p) => fs::read_to_string(p)
+            .with_context(|| format!("cannot read `{}`", p.display()))?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count(),
+        None => 0,
+    };
+    let parts = uid.name_parts();
+    let model_name = parts.map_or(uid.name(), |p| p.model).to_owned();
+    let model_version = parts.map_or("1.0".to_owned(), |p| {
+        p.model_version.trim_start_matches('v').to_owned()
+    });
+    let dataset = args
+        .dataset
+        .clone()
+        .or_else(|| parts.map(|p| p.dataset.to_owned()));
+    let backend = uid.backend().unwrap_or("cpu");
+    let dir = format!("models/{}", uid);
+    let mut copies = Vec::new();
+    let (model_link, copy) = place(&args.hub, &args.model, &dir, "model.onnx")?;
+    let (sha, size) = cache::hash_file(&args.model)?;
+    copies.extend(copy.map(|from| (from, model_link.clone())));
+    let mut assets = format!(
+        "- file-format: onnx\n  asset-link: {model_link}\n  asset-sha256: {sha}\n  asset-size: {size}\n"
+    );
+    if let Some(path) = &args.labels {
+        let (link, copy) = place(&args.hub, path, &dir, "labels.txt")?;
+        let (sha, size) = cache::hash_file(path)?;
+        copies.extend(copy.map(|from| (from, link.clone())));
+        let _ = write!(
+            assets,
+            "- file-format: labels\n  asset-link: {link}\n  asset-sha256: {sha}\n  asset-size: {size}\n"
+        );
+    }
+    let mut io = String::new();
+    for (key, field) in [("inputs", "inputs"), ("outputs", "outputs_spec")] {
+        let _ = writeln!(io, "{key}:");
+        for t in spec[field].as_array().into_iter().flatten() {
+            let _ = write!(
+                io,
+                "- name: {}\n  dtype: {}\n  shape: {}\n",
+                t["name"].as_str().unwrap_or_default(),
+                t["dtype"].as_str().unwrap_or_default(),
+                shape_text(&t["shape"])
+            );
+            if key == "outputs" {
+                let big: Vec<u64> = t["shape"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_u64)
+                    .filter(|d| *d > 1)
+                    .collect();
+                let kind = if labels > 0 && big == [labels as u64] {
+                    "classes"
+                } else {
+                    "raw"
+                };
+                let _ = writeln!(io, "  kind: {kind}");
+            }
+        }
+    }
+    let first = |field: &str| spec[field][0]["name"].as_str().unwrap_or("?").to_owned();
+    let summary = args.summary.clone().unwrap_or_else(|| {
+        format!(
+            "{model_name} in ONNX, from {} to {}",
+            first("inputs"),
+            first("outputs_spec")
+        )
+    });
+    let dataset_line = dataset
+        .map(|d| format!("train-dataset: {}\n\n", scalar(&d)))
+        .unwrap_or_default();
+    let card = format!(
+        "# {model_name}\n\n---\n\nmodel-name: {model_name}\n\nbackbone-name: {model_name}\n\nmodule-type: {task}\n\nfine-tunable: false\n\n\
+         model-version: {model_version}\n\n{dataset_line}author: {author}\n\nupdate-time: {date}\n\nrepo-link: {repo}\n\n\
+         user-id: {publisher}\n\nused-for: inference\n\ntrain-backend: {backend}\n\ninfer-backend: {backend}\n\n\
+         mindspore-version: {version}\n\nlicense: {license}\n\nsummary: {summary_yaml}\n\nasset:\n\n{assets}\n{io}\n---\n\n\
+         ## Introduction\n\n{summary}.\n\n## Usage\n\n```sh\nmhub run {uid} --input INPUT.npy\n```\n\n\
+         To accept pictures, add an `image:` section to the input (size, channels, layout, scale, mean, std).\n",
+        model_name = scalar(&model_name),
+        model_version = scalar(&model_version),
+        task = scalar(&args.task),
+        author = scalar(&args.author),
+        date = today(),
+        repo = scalar(&args.repo_link),
+        publisher = uid.publisher(),
+        version = uid.version(),
+        license = scalar(&args.license),
+        summary_yaml = scalar(&summary),
+    );
+    let report = manifest::check(
+        &card,
+        &manifest::Options {
+            card_path: Some(&uid.card_path()),
+            ..manifest::Options::default()
+        },
+    );
+    let shown = card_path.display().to_string();
+    let rendered: String = report
+        .diagnostics
+        .iter()
+        .map(|d| d.render(&shown, &card) + "\n")
+        .collect();
+    if report.has_errors() {
+        warn(&rendered);
+        bail!("the card would not validate, so it was not written; fix the options above");
+    }
+    for (from, link) in &copies {
+        let to = args.hub.join(link);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        fs::copy(from, &to)
+            .with_context(|| format!("cannot copy `{}` to `{}`", from.display(), to.display()))?;
+    }
+    if let Some(parent) = card_path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+    }
+    let temp = card_path.with_extension("md.tmp");
+    fs::write(&temp, &card).with_context(|| format!("cannot write `{}`", temp.display()))?;
+    fs::rename(&temp, &card_path).with_context(|| format!("cannot write `{shown}`"))?;
+    print(&format!(
+        "{rendered}wrote {shown} ({} warnings); run `mhub index {}` to list it\n",
+        report.count(manifest::Severity::Warning),
+        args.hub.display()
+    ))?;
+    Ok(Outcome::Clean)
+}
