@@ -275,6 +275,123 @@ def sandboxed(out):
     (out / "alloc_from_input.onnx").write_bytes(model.SerializeToString())
 
 
+REFERENCE = [
+    ("squeezenet", "light_squeezenet", "SqueezeNet 1.0"),
+    ("resnet50", "light_resnet50", "ResNet-50"),
+    ("alexnet", "light_bvlc_alexnet", "AlexNet"),
+]
+
+
+def pattern(shape):
+    """The benchmark input, which the Rust tests rebuild exactly: ((i * 7919) % 256) / 255."""
+    count = int(np.prod(shape))
+    return (((np.arange(count, dtype=np.int64) * 7919) % 256).astype(np.float32) / np.float32(255.0)).reshape(shape)
+
+
+def reference(hub):
+    """Convolutional reference models for benchmarks: the onnx package's "light" models (real
+    architectures, synthetic weights), with the outputs onnxruntime computes for `pattern`."""
+    light = pathlib.Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    for name, file, title in REFERENCE:
+        data = (light / f"{file}.onnx").read_bytes()
+        model = onnx.load_from_string(data)
+        graph = model.graph
+        init_names = {i.name for i in graph.initializer}
+        real_inputs = [i for i in graph.input if i.name not in init_names]
+        inp, out = real_inputs[0], graph.output[0]
+        dims = lambda v: [d.dim_value if d.dim_value > 0 else -1 for d in v.type.tensor_type.shape.dim]
+        shape = dims(inp)
+        out_dir = hub / "models" / name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "model.onnx").write_bytes(data)
+        session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        result = session.run(None, {inp.name: pattern(shape)})[0].reshape(-1)
+        expected = {
+            "input": inp.name,
+            "input_pattern": "modular",
+            "input_shape": shape,
+            "output": out.name,
+            "values": [float(v) for v in result],
+            "tolerance": 1e-3,
+        }
+        (out_dir / "expected.json").write_text(json.dumps(expected) + "\n")
+        path = hub / "assets" / "onnx" / "cpu" / "1.0" / f"{name}_v1.0_imagenet.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(REFERENCE_CARD.format(
+            title=title, name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+            input=inp.name, in_shape=", ".join(map(str, shape)), output=out.name, out_shape=", ".join(map(str, dims(out))),
+        ))
+
+
+REFERENCE_CARD = """# {title} (reference)
+
+---
+
+model-name: {name}
+
+backbone-name: {name}
+
+module-type: cv-classification
+
+fine-tunable: false
+
+input-shape: [{in_shape}]
+
+model-version: 1.0
+
+train-dataset: imagenet
+
+author: ONNX project
+
+update-time: 2026-11-22
+
+repo-link: https://github.com/onnx/onnx/tree/main/onnx/backend/test/data/light
+
+user-id: onnx
+
+used-for: inference
+
+train-backend: cpu
+
+infer-backend: cpu
+
+mindspore-version: 1.0
+
+license: Apache2.0
+
+summary: {title} architecture with synthetic weights, for benchmarks only
+
+asset:
+
+- file-format: onnx
+  asset-link: models/{name}/model.onnx
+  asset-sha256: {sha256}
+  asset-size: {size}
+
+inputs:
+- name: {input}
+  dtype: float32
+  shape: [{in_shape}]
+
+outputs:
+- name: {output}
+  dtype: float32
+  shape: [{out_shape}]
+  kind: raw
+
+---
+
+## Introduction
+
+The {title} architecture as the `onnx` Python package ships it in
+`onnx/backend/test/data/light/`: the real graph, with synthetic weights that
+keep the file small. Its outputs mean nothing; it is here so that
+`cargo xtask bench infer` can time a real convolutional network next to
+onnxruntime. `expected.json` beside the model holds onnxruntime's outputs for
+the benchmark input, which the tests compare tract's against.
+"""
+
+
 def main():
     if len(sys.argv) > 3:
         hostile(pathlib.Path(sys.argv[2]))
@@ -300,6 +417,7 @@ def main():
         intro="Classifies 8x8 grayscale images of handwritten digits (pixel values 0 to 16) from the "
         "digits data set that scikit-learn ships (UCI optical recognition of handwritten digits).",
     )
+    reference(hub)
     i = iris(hub)
     card(
         hub,

@@ -830,6 +830,11 @@ impl Cache {
         &self.dir
     }
 
+    /// Where the blob with this sha256 is stored (it may not exist).
+    pub fn blob(&self, sha256: &str) -> PathBuf {
+        self.store.blob_path(sha256)
+    }
+
     /// A pulled model whose record and blobs are all present, if any.
     pub fn complete(&self, key: &str) -> Result<Option<Pulled>> {
         let Some(record) = self.store.record(key)? else {

@@ -278,18 +278,93 @@ fn info_text(info: &Info) -> String {
     out
 }
 
+/// The model's own inputs and outputs, when its onnx asset is in the cache (verified, so loaded here).
+fn model_spec(
+    hub: &Hub,
+    info: &Info,
+) -> Option<(Vec<runtime::TensorSpec>, Vec<runtime::TensorSpec>)> {
+    let record = info.record.as_ref()?;
+    let asset = record
+        .assets
+        .iter()
+        .find(|a| a.format.as_deref() == Some("onnx"))?;
+    let path = hub.cache().blob(&asset.sha256);
+    let model = runtime::Model::load(&std::fs::read(path).ok()?).ok()?;
+    Some((model.inputs().to_vec(), model.outputs().to_vec()))
+}
+
+/// The card's declared tensors next to the model's own, one line each.
+fn io_text(
+    card: &manifest::Card,
+    model: Option<&(Vec<runtime::TensorSpec>, Vec<runtime::TensorSpec>)>,
+) -> String {
+    let mut out = String::new();
+    for (title, declared, actual) in [
+        ("inputs", &card.inputs, model.map(|m| &m.0)),
+        ("outputs", &card.outputs, model.map(|m| &m.1)),
+    ] {
+        if declared.is_empty() && actual.is_none() {
+            continue;
+        }
+        out += &format!(
+            "  {title:<14}card{}\n",
+            if actual.is_some() { " | model" } else { "" }
+        );
+        let names: Vec<&str> = declared
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain(actual.into_iter().flatten().map(|a| a.name.as_str()))
+            .collect();
+        let mut seen = Vec::new();
+        for name in names {
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let card_side = declared.iter().find(|d| d.name == name).map_or_else(
+                || "-".to_owned(),
+                |d| {
+                    format!(
+                        "{} {:?}{}",
+                        d.dtype.as_deref().unwrap_or("?"),
+                        d.shape,
+                        d.image.as_ref().map_or("", |_| " from images")
+                    )
+                },
+            );
+            let model_side = actual
+                .and_then(|a| a.iter().find(|t| t.name == name))
+                .map(|t| {
+                    let dims: Vec<String> = t.shape.iter().map(ToString::to_string).collect();
+                    format!(" | {} [{}]", t.dtype, dims.join(", "))
+                });
+            out += &format!(
+                "    {name:<16}{card_side}{}\n",
+                model_side.unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
 pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
     if crate::run::is_local_model(&args.model) {
         return info_local(args);
     }
     let bars = Bars::new(args.hub.quiet);
-    let info = match target(&args.model, args.entry.as_deref())? {
-        Target::Model(uid) => args.hub.open(None)?.info(&uid)?,
-        Target::Entry(repo, name) => args
-            .hub
-            .open(Some(Source::Repo(repo.clone())))?
-            .entry_info(&repo, &name, &bars)?,
+    let (hub, info) = match target(&args.model, args.entry.as_deref())? {
+        Target::Model(uid) => {
+            let hub = args.hub.open(None)?;
+            let info = hub.info(&uid)?;
+            (hub, info)
+        }
+        Target::Entry(repo, name) => {
+            let hub = args.hub.open(Some(Source::Repo(repo.clone())))?;
+            let info = hub.entry_info(&repo, &name, &bars)?;
+            (hub, info)
+        }
     };
+    let spec = model_spec(&hub, &info);
     if args.json {
         let value = json!({
             "key": info.key,
@@ -298,10 +373,11 @@ pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
             "entrypoint": info.entrypoint,
             "diagnostics": info.diagnostics,
             "cached": info.record,
+            "model": spec.as_ref().map(|(i, o)| json!({"inputs": i, "outputs": o})),
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
     } else {
-        print(&info_text(&info))?;
+        print(&(info_text(&info) + &io_text(&info.card, spec.as_ref())))?;
     }
     Ok(Outcome::Clean)
 }

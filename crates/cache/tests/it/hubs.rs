@@ -112,7 +112,11 @@ fn list_and_info_from_the_demo_hub() {
     let Listing::Models(models) = hub.list(&Silent).expect("list") else {
         panic!("a hub lists models")
     };
-    assert_eq!(models.len(), 5);
+    assert_eq!(
+        models.len(),
+        8,
+        "the demo hub has 8 models besides a translation"
+    );
     let info = hub
         .info(
             &"mindspore/ascend/0.7/googlenet_v1_cifar10"
@@ -135,7 +139,11 @@ fn http_hub_lists_from_its_index() {
     let Listing::Models(models) = hub.list(&Silent).expect("list") else {
         panic!("models")
     };
-    assert_eq!(models.len(), 5);
+    assert_eq!(
+        models.len(),
+        8,
+        "the demo hub has 8 models besides a translation"
+    );
     let info = hub
         .info(
             &"noah-cvlab/gpu/1.3/fdabnn_v1.0_cifar10"

@@ -248,3 +248,25 @@ fn local_models_run_in_a_limited_worker() {
         "error: refusing the model: the model has more than 10000 nodes\n"
     );
 }
+
+#[test]
+fn info_shows_the_model_spec_next_to_the_card() {
+    let cache = tempfile::tempdir().expect("temp");
+    let before = mhub(cache.path(), &["info", "mhub/cpu/1.0/iris_v1.0_iris"]);
+    assert!(
+        String::from_utf8_lossy(&before.stdout)
+            .contains("  inputs        card\n    measurements    float32 [1, 4]\n"),
+        "{}",
+        transcript(&before, None)
+    );
+    let pull = mhub(cache.path(), &["pull", "-q", "mhub/cpu/1.0/iris_v1.0_iris"]);
+    assert_eq!(pull.status.code(), Some(0), "{}", transcript(&pull, None));
+    let after = mhub(cache.path(), &["info", "mhub/cpu/1.0/iris_v1.0_iris"]);
+    assert!(
+        String::from_utf8_lossy(&after.stdout).contains(
+            "  inputs        card | model\n    measurements    float32 [1, 4] | float32 [1, 4]\n"
+        ),
+        "{}",
+        transcript(&after, None)
+    );
+}

@@ -249,3 +249,40 @@ fn images_become_tensors_in_every_layout() {
         Err(Error::Image(_))
     ));
 }
+
+/// The benchmark input `generate.py` also builds: ((i * 7919) % 256) / 255.
+fn pattern(shape: &[usize]) -> Tensor {
+    let count: usize = shape.iter().product();
+    #[allow(clippy::cast_precision_loss)]
+    let data = (0..count as u64)
+        .map(|i| ((i * 7919) % 256) as f32 / 255.0)
+        .collect();
+    Tensor::f32(shape.to_vec(), data).expect("tensor")
+}
+
+#[test]
+fn reference_models_match_onnxruntime() {
+    for name in ["squeezenet", "resnet50", "alexnet"] {
+        let dir = models().join(name);
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected"))
+                .expect("json");
+        let shape: Vec<usize> =
+            serde_json::from_value(expected["input_shape"].clone()).expect("shape");
+        let outputs = load(name).run(&[pattern(&shape)]).expect("runs");
+        let got = outputs[0].to_f32();
+        let want: Vec<f64> = serde_json::from_value(expected["values"].clone()).expect("values");
+        assert_eq!(got.len(), want.len(), "{name}");
+        let scale = want.iter().fold(1e-6_f64, |m, v| m.max(v.abs()));
+        let tolerance = expected["tolerance"].as_f64().expect("tolerance") * scale;
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(g, w)| (f64::from(*g) - w).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= tolerance,
+            "{name}: worst difference {worst} over {tolerance}"
+        );
+    }
+}
