@@ -161,10 +161,15 @@ fn preprocess(spec: &manifest::ImageSpec) -> runtime::Preprocess {
 }
 
 /// Checks the card's declared inputs and outputs against the model's own.
-fn check_card(key: &str, card: &manifest::Card, model: &Model) -> anyhow::Result<()> {
+fn check_card(
+    key: &str,
+    card: &manifest::Card,
+    inputs: &[runtime::TensorSpec],
+    outputs: &[runtime::TensorSpec],
+) -> anyhow::Result<()> {
     for (what, declared, actual) in [
-        ("input", &card.inputs, model.inputs()),
-        ("output", &card.outputs, model.outputs()),
+        ("input", &card.inputs, inputs),
+        ("output", &card.outputs, outputs),
     ] {
         for spec in declared {
             let Some(real) = actual.iter().find(|a| a.name == spec.name) else {
@@ -202,12 +207,18 @@ fn check_card(key: &str, card: &manifest::Card, model: &Model) -> anyhow::Result
 /// Pulls a hub model (verified) and runs it in this process.
 fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     let bars = Bars::new(args.hub.quiet);
-    let pulled = match target(&args.model, args.entry.as_deref())? {
-        Target::Model(uid) => args.hub.open(None)?.pull(&uid, false, &bars)?,
-        Target::Entry(repo, name) => args
-            .hub
-            .open(Some(Source::Repo(repo.clone())))?
-            .pull_entry(&repo, &name, false, &bars)?,
+    let (pulled, trusted) = match target(&args.model, args.entry.as_deref())? {
+        Target::Model(uid) => {
+            let hub = args.hub.open(None)?;
+            (
+                hub.pull(&uid, false, &bars)?,
+                matches!(hub.source(), Source::Local(_)),
+            )
+        }
+        Target::Entry(repo, name) => {
+            let hub = args.hub.open(Some(Source::Repo(repo.clone())))?;
+            (hub.pull_entry(&repo, &name, false, &bars)?, false)
+        }
     };
     let onnx = pulled
         .assets
@@ -240,12 +251,47 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         ),
         (false, _) => read_input(&args.input)?,
     };
+    if !trusted {
+        // Only a hub tree on this machine is trusted to run in-process; models from
+        // an HTTP hub or a repository run in a limited worker, like local files.
+        let file = std::env::temp_dir().join(format!("mhub-input-{}.npy", std::process::id()));
+        std::fs::write(&file, npy::write(&input))
+            .with_context(|| format!("cannot write `{}`", file.display()))?;
+        let value = worker::call(&onnx.path, Some(&file), args.limits);
+        let _ = std::fs::remove_file(&file);
+        let value = value?;
+        let specs = |field: &str| -> anyhow::Result<Vec<runtime::TensorSpec>> {
+            serde_json::from_value(value[field].clone()).context("the worker sent a bad model spec")
+        };
+        check_card(
+            &pulled.key,
+            &card,
+            &specs("inputs")?,
+            &specs("outputs_spec")?,
+        )?;
+        let outputs = value["outputs"]
+            .as_array()
+            .context("the worker sent no outputs")?
+            .iter()
+            .map(worker::tensor_from_json)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let ms = |key: &str| value[key].as_f64().unwrap_or_default();
+        return Ok((
+            Ran {
+                name: pulled.key,
+                outputs,
+                load_ms: ms("load_ms"),
+                run_ms: ms("run_ms"),
+            },
+            labels,
+        ));
+    }
     let bytes = std::fs::read(&onnx.path)
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
     let started = Instant::now();
     let model = Model::load(&bytes)?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
-    check_card(&pulled.key, &card, &model)?;
+    check_card(&pulled.key, &card, model.inputs(), model.outputs())?;
     let started = Instant::now();
     let outputs = model.run(&[input])?;
     let run_ms = started.elapsed().as_secs_f64() * 1e3;

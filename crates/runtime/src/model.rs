@@ -12,7 +12,7 @@ use tract_onnx::prelude::{
 use tract_onnx::tract_hir::internal::DimLike;
 
 /// One dimension of a declared shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Dim {
     /// A fixed size.
@@ -43,7 +43,7 @@ pub(crate) fn shape_text(shape: &[Dim]) -> String {
 }
 
 /// A model input or output as the model declares it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TensorSpec {
     /// Its name in the graph.
     pub name: String,

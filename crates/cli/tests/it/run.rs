@@ -270,3 +270,55 @@ fn info_shows_the_model_spec_next_to_the_card() {
         transcript(&after, None)
     );
 }
+
+#[test]
+fn models_from_an_http_hub_run_in_the_worker() {
+    let server = testserver::Server::start();
+    server
+        .put_dir(&repo().join("hub"))
+        .expect("serve the demo hub");
+    let cache = tempfile::tempdir().expect("temp");
+    let out = Command::new(env!("CARGO_BIN_EXE_mhub"))
+        .args([
+            "run",
+            "--hub",
+            &server.url("/"),
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "-i",
+            "hub/models/digits/sample.png",
+            "--top-k",
+            "1",
+            "--json",
+        ])
+        .current_dir(repo())
+        .env_clear()
+        .env("MHUB_DIR", cache.path())
+        .output()
+        .expect("mhub runs");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["top"][0]["label"], "7");
+    // A limit too small for any model shows that the worker, not this process, ran it.
+    let starved = Command::new(env!("CARGO_BIN_EXE_mhub"))
+        .args([
+            "run",
+            "--hub",
+            &server.url("/"),
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "-i",
+            "hub/models/digits/sample.png",
+            "--memory-limit",
+            "16",
+        ])
+        .current_dir(repo())
+        .env_clear()
+        .env("MHUB_DIR", cache.path())
+        .output()
+        .expect("mhub runs");
+    assert_eq!(
+        starved.status.code(),
+        Some(2),
+        "{}",
+        transcript(&starved, None)
+    );
+}
