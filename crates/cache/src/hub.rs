@@ -389,23 +389,17 @@ impl Hub {
         }
     }
 
-    fn info_at(
-        &self,
-        root: &Root,
-        uid: &Uid,
-        key: String,
-        entrypoint: Option<Entrypoint>,
-    ) -> Result<Info> {
-        let text = self.card_text(root, uid, &key)?;
+    /// A model's card text and what the `mhub` profile says of it; a card that
+    /// cannot be read at all is an error.
+    fn read_card(&self, root: &Root, uid: &Uid, key: &str) -> Result<(String, manifest::Report)> {
+        let text = self.card_text(root, uid, key)?;
         let card_path = uid.card_path();
-        let report = manifest::check(
-            &text,
-            &Options {
-                profile: Profile::Mhub,
-                card_path: Some(&card_path),
-                sibling_exists: None,
-            },
-        );
+        let options = Options {
+            profile: Profile::Mhub,
+            card_path: Some(&card_path),
+            sibling_exists: None,
+        };
+        let report = manifest::check(&text, &options);
         if let Some(d) = report
             .diagnostics
             .iter()
@@ -417,6 +411,17 @@ impl Hub {
                 reason: format!("line {}: {}", d.span.line, d.message),
             });
         }
+        Ok((text, report))
+    }
+
+    fn info_at(
+        &self,
+        root: &Root,
+        uid: &Uid,
+        key: String,
+        entrypoint: Option<Entrypoint>,
+    ) -> Result<Info> {
+        let (_, report) = self.read_card(root, uid, &key)?;
         let record = self.cache.store.record(&key)?;
         Ok(Info {
             key,
@@ -533,27 +538,8 @@ impl Hub {
         if self.offline {
             return Err(self.offline_error(format!("model `{key}`")));
         }
-        let text = self.card_text(root, uid, &key)?;
+        let (text, report) = self.read_card(root, uid, &key)?;
         let card_path = uid.card_path();
-        let report = manifest::check(
-            &text,
-            &Options {
-                profile: Profile::Mhub,
-                card_path: Some(&card_path),
-                sibling_exists: None,
-            },
-        );
-        if let Some(d) = report
-            .diagnostics
-            .iter()
-            .find(|d| UNREADABLE.contains(&d.rule))
-        {
-            return Err(Error::Invalid {
-                what: "card",
-                path: card_path,
-                reason: format!("line {}: {}", d.span.line, d.message),
-            });
-        }
         if report.card.assets.is_empty() {
             return Err(Error::Invalid {
                 what: "card",
