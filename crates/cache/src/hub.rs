@@ -531,7 +531,7 @@ impl Hub {
         force: bool,
         progress: &dyn Progress,
     ) -> Result<Pulled> {
-        let _shared = self.cache.store.lock_cache(false)?;
+        let _shared = self.cache.store.lock_cache_shared()?;
         if !force && let Some(pulled) = self.cache.complete(&key)? {
             return Ok(pulled);
         }
@@ -937,7 +937,7 @@ impl Cache {
 
     /// Removes a model and the blobs no other model uses.
     pub fn remove(&self, key: &str) -> Result<Removed> {
-        let _exclusive = self.store.lock_cache(true)?;
+        let _exclusive = self.store.lock_cache_exclusive()?;
         let dir = self.store.model_dir(key);
         if self.store.record(key)?.is_none() {
             return Err(Error::NotFound {
@@ -956,7 +956,7 @@ impl Cache {
 
     /// Removes blobs no model uses and temporary files no download owns.
     pub fn prune(&self) -> Result<Removed> {
-        let _exclusive = self.store.lock_cache(true)?;
+        let _exclusive = self.store.lock_cache_exclusive()?;
         let mut removed = Removed::default();
         self.drop_orphans(&mut removed)?;
         for path in self.store.stale_temps()? {

@@ -93,43 +93,43 @@ impl Store {
         self.root.join("tmp").join(format!("{key}.part"))
     }
 
-    /// Takes the exclusive lock for `key`, waiting for other processes.
-    /// Returns `None` where the file system cannot lock; callers stay correct without it.
-    pub(crate) fn lock(&self, key: &str) -> Result<Option<Lock>> {
-        let path = self.root.join("locks").join(format!("{key}.lock"));
+    /// Opens `locks/<name>.lock` and locks it, shared or exclusive, waiting for
+    /// other processes. `None` where the file system cannot lock; callers stay
+    /// correct without it.
+    fn take_lock(&self, name: &str, shared: bool) -> Result<Option<Lock>> {
+        let path = self.root.join("locks").join(format!("{name}.lock"));
         let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .map_err(io("open", &path))?;
-        match file.lock() {
-            Ok(()) => Ok(Some(Lock(file))),
-            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(None),
-            Err(e) => Err(io("lock", &path)(e)),
-        }
-    }
-
-    /// Takes the cache-wide lock: shared for pulls, exclusive for removals, so
-    /// that `prune` never takes a blob whose record is still being written.
-    pub(crate) fn lock_cache(&self, exclusive: bool) -> Result<Option<Lock>> {
-        let path = self.root.join("locks/cache.lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io("open", &path))?;
-        let locked = if exclusive {
-            file.lock()
-        } else {
+        let locked = if shared {
             file.lock_shared()
+        } else {
+            file.lock()
         };
         match locked {
             Ok(()) => Ok(Some(Lock(file))),
             Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(None),
             Err(e) => Err(io("lock", &path)(e)),
         }
+    }
+
+    /// Takes the exclusive lock for one cache entry.
+    pub(crate) fn lock(&self, key: &str) -> Result<Option<Lock>> {
+        self.take_lock(key, false)
+    }
+
+    /// Takes the cache-wide lock shared, as pulls do.
+    pub(crate) fn lock_cache_shared(&self) -> Result<Option<Lock>> {
+        self.take_lock("cache", true)
+    }
+
+    /// Takes the cache-wide lock exclusively, as removals do, so that `prune`
+    /// never takes a blob whose record a pull is still writing.
+    pub(crate) fn lock_cache_exclusive(&self) -> Result<Option<Lock>> {
+        self.take_lock("cache", false)
     }
 
     /// The stored blob satisfying `expected` (and `size`, when known), if any.
