@@ -121,6 +121,25 @@ struct Ran {
     run_ms: f64,
 }
 
+impl Ran {
+    /// The run a worker reported.
+    fn from_worker(name: String, value: &serde_json::Value) -> anyhow::Result<Ran> {
+        let outputs = value["outputs"]
+            .as_array()
+            .context("the worker sent no outputs")?
+            .iter()
+            .map(worker::tensor_from_json)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let ms = |key: &str| value[key].as_f64().unwrap_or_default();
+        Ok(Ran {
+            name,
+            outputs,
+            load_ms: ms("load_ms"),
+            run_ms: ms("run_ms"),
+        })
+    }
+}
+
 fn read_labels(path: &Path) -> anyhow::Result<Vec<String>> {
     Ok(std::fs::read_to_string(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?
@@ -269,22 +288,7 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
             &specs("inputs")?,
             &specs("outputs_spec")?,
         )?;
-        let outputs = value["outputs"]
-            .as_array()
-            .context("the worker sent no outputs")?
-            .iter()
-            .map(worker::tensor_from_json)
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let ms = |key: &str| value[key].as_f64().unwrap_or_default();
-        return Ok((
-            Ran {
-                name: pulled.key,
-                outputs,
-                load_ms: ms("load_ms"),
-                run_ms: ms("run_ms"),
-            },
-            labels,
-        ));
+        return Ok((Ran::from_worker(pulled.key, &value)?, labels));
     }
     let bytes = std::fs::read(&onnx.path)
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
@@ -321,26 +325,14 @@ fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     // Read the input here first, so its errors name the file plainly.
     read_input(&args.input)?;
     let value = worker::call(&path, Some(&args.input), args.limits)?;
-    let outputs = value["outputs"]
-        .as_array()
-        .context("the worker sent no outputs")?
-        .iter()
-        .map(worker::tensor_from_json)
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let labels = args
         .labels
         .as_deref()
         .map(read_labels)
         .transpose()?
         .unwrap_or_default();
-    let ms = |key: &str| value[key].as_f64().unwrap_or_default();
     Ok((
-        Ran {
-            name: path.display().to_string(),
-            outputs,
-            load_ms: ms("load_ms"),
-            run_ms: ms("run_ms"),
-        },
+        Ran::from_worker(path.display().to_string(), &value)?,
         labels,
     ))
 }
