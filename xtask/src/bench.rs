@@ -5,16 +5,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod serve;
+mod web;
+
 pub(crate) fn run(root: &Path, which: Option<&str>) -> Result<(), String> {
     match which {
         None => validate(root)
             .and_then(|()| pull(root))
-            .and_then(|()| infer(root)),
+            .and_then(|()| infer(root))
+            .and_then(|()| serve::run(root)),
         Some("validate") => validate(root),
         Some("pull") => pull(root),
         Some("infer") => infer(root),
+        Some("serve") => serve::run(root),
+        // `cargo xtask bench web [--dev]`: its options follow its name.
+        Some("web") => web::run(root, &std::env::args().skip(3).collect::<Vec<_>>()),
         Some(other) => Err(format!(
-            "unknown benchmark `{other}`; available: validate, pull, infer"
+            "unknown benchmark `{other}`; available: validate, pull, infer, serve, web [--dev]"
         )),
     }
 }

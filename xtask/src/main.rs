@@ -3,6 +3,7 @@
 //! - `ci`: exactly what CI runs — installs what a fresh machine lacks, then
 //!   format check, clippy with warnings denied, every test, the wasm32 build.
 //! - `tidy`: the house rules and crate boundaries (also run by `cargo test`).
+//! - `web`: builds the web app and its inference worker into `web/dist` (release; `--dev`: quick).
 //! - `bench`: benchmarks with numbers printed, never asserted.
 //! - `models`: regenerates the demo hub's models in a pinned Python environment.
 //! - `fuzz`: runs the `uid` fuzz target for a while (needs nightly and cargo-fuzz).
@@ -10,12 +11,12 @@
 
 mod bench;
 mod tidy;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str =
-    "usage: cargo xtask <ci | tidy | bench [validate|pull] | models | fuzz [SECONDS]>";
+const USAGE: &str = "usage: cargo xtask <ci | tidy | web [--dev] | bench [validate|pull|infer|serve|web [--dev]] | models | fuzz [SECONDS]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +25,11 @@ fn main() -> ExitCode {
         Some("tidy") => tidy::check(&root()).map(|()| println!("tidy: ok")),
         Some("bench") => bench::run(&root(), args.get(1).map(String::as_str)),
         Some("models") => models(),
+        Some("web") => match args.get(1).map(String::as_str) {
+            None => web::build(true).map(drop),
+            Some("--dev") => web::build(false).map(drop),
+            Some(other) => Err(format!("unknown option `{other}`\n{USAGE}")),
+        },
         Some("fuzz") => args
             .get(1)
             .map_or(Ok(60), |s| {
@@ -105,38 +111,16 @@ fn ci() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // The web app's end-to-end tests (part of the workspace tests) need the
+    // app built, the `mhub` binary and a browser. Building the app also keeps
+    // `uid`, `manifest` and `runtime` (with SIMD128) building for wasm32.
+    web::ensure_chromium()?;
+    web::build(false)?;
+    web::clippy_worker()?;
+    run("cargo", &["build", "--locked", "-p", "cli"])?;
     run("cargo", &["test", "--workspace", "--locked"])?;
-    // The pure crates must keep building for the browser.
-    run(
-        "cargo",
-        &[
-            "build",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "uid",
-            "-p",
-            "manifest",
-        ],
-    )?;
-    // The runtime builds for the browser with WebAssembly SIMD, in its own
-    // target folder so the flag does not invalidate the native build.
-    run_env(
-        "cargo",
-        &[
-            "build",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "runtime",
-        ],
-        &[
-            ("RUSTFLAGS", "-C target-feature=+simd128"),
-            ("CARGO_TARGET_DIR", "target/wasm-simd"),
-        ],
-    )?;
+    // The web app's DOM tests, in headless Chromium.
+    web::dom_tests()?;
     // The demo hub validates clean, and the README's first command runs.
     let cli = ["run", "--locked", "--quiet", "-p", "cli", "--"];
     run("cargo", &[&cli[..], &["validate", "hub"]].concat())?;

@@ -19,6 +19,23 @@ const EXCLUSIVE: &[(&str, &str)] = &[
     ("tract-core", "runtime"),
     ("reqwest", "cache"),
     ("axum", "server"),
+    ("hyper", "server"),
+    ("hyper-util", "server"),
+    ("tower-http", "server"),
+    ("tracing-subscriber", "cli"),
+];
+
+/// What the server may not depend on: it reads a hub tree and runs no model.
+const SERVER_FORBIDDEN: &[&str] = &["runtime", "tract-onnx", "testserver"];
+
+/// What the web app may not depend on: it runs in the browser and never links tract.
+const WEB_FORBIDDEN: &[&str] = &[
+    "runtime",
+    "cache",
+    "server",
+    "tract-onnx",
+    "reqwest",
+    "tokio",
 ];
 
 /// File names the house style forbids.
@@ -179,6 +196,14 @@ fn check_manifests(root: &Path) -> Vec<String> {
                     ));
                 }
             }
+        }
+        let forbidden = match name {
+            "web" => WEB_FORBIDDEN,
+            "server" => SERVER_FORBIDDEN,
+            _ => &[],
+        };
+        for dep in deps.iter().filter(|d| forbidden.contains(d)) {
+            problems.push(format!("{rel}: `{name}` may not depend on `{dep}`"));
         }
         for (dep, owner) in EXCLUSIVE {
             if deps.contains(dep) && name != *owner {

@@ -11,6 +11,7 @@ use manifest::{
     Card, Diagnostic, Entrypoint, Hubconf, Index, IndexEntry, Options, Profile, Severity,
 };
 use reqwest::Url;
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -333,7 +334,7 @@ impl Hub {
                     let bytes = fs::read(&index).map_err(io("read", &index))?;
                     return parse_index(&bytes, &index.display().to_string()).map(Listing::Models);
                 }
-                Ok(Listing::Models(index_tree(dir)?))
+                Ok(Listing::Models(crate::mirror::index_hub(dir)?.models))
             }
             Source::Http(base) => {
                 if self.offline {
@@ -431,6 +432,48 @@ impl Hub {
             entrypoint,
             record,
         })
+    }
+
+    /// Where the hub keeps its own verified copies of a card's external assets, by link:
+    /// its mirror store on disk, or the `mirror` entries of its index over HTTP. Empty
+    /// unless the card allows mirroring; an index that cannot be read offers none.
+    fn mirrors(&self, root: &Root, uid: &Uid, card: &Card) -> HashMap<String, Location> {
+        let external = card.assets.iter().any(|a| {
+            a.asset_link
+                .as_deref()
+                .is_some_and(|l| l.starts_with("https://") || l.starts_with("http://"))
+        });
+        if card.allow_cache_ckpt != Some(true) || !external {
+            return HashMap::new();
+        }
+        let base = match root {
+            Root::Dir(dir) => {
+                return crate::mirror::local_mirrors(dir, card)
+                    .into_iter()
+                    .collect();
+            }
+            Root::Url(base) => base,
+        };
+        let Some(entries) = base
+            .join("index.json")
+            .ok()
+            .and_then(|url| self.fetcher.url(url.as_str()).ok())
+            .and_then(|url| {
+                let bytes = self.fetcher.bytes(&url, MAX_INDEX).ok()?;
+                parse_index(&bytes, url.as_str()).ok()
+            })
+        else {
+            return HashMap::new();
+        };
+        entries
+            .into_iter()
+            .filter(|e| e.uid == uid.to_string())
+            .flat_map(|e| e.assets)
+            .filter_map(|a| {
+                let location = locate(a.mirror.as_deref()?, root.base()).ok()?;
+                Some((a.asset_link?, location))
+            })
+            .collect()
     }
 
     /// A model's card and cache state (torch.hub's `help`, with metadata).
@@ -552,6 +595,7 @@ impl Hub {
             .iter()
             .map(|d| format!("{}[{}]: {}", severity(d), d.rule, d.message))
             .collect();
+        let mirrors = self.mirrors(root, uid, &report.card);
         let mut assets = Vec::new();
         for asset in &report.card.assets {
             let link = asset.asset_link.clone().ok_or_else(|| Error::Invalid {
@@ -565,14 +609,25 @@ impl Hub {
                 reason: format!("asset `{link}` has no usable `asset-sha256`, and mhub stores nothing it cannot verify"),
             })?;
             let location = locate(&link, root.base())?;
-            let (sha256, size, path) = self.fetch_blob(
-                &location,
-                &link,
-                &expected,
-                asset.asset_size,
-                force,
-                progress,
-            )?;
+            let wanted = Wanted {
+                location: &location,
+                link: &link,
+                expected: &expected,
+                size: asset.asset_size,
+            };
+            let store = &self.cache.store;
+            let mirrored = mirrors.get(&link).map(|mirror| {
+                let from_mirror = Wanted {
+                    location: mirror,
+                    ..wanted
+                };
+                store_blob(&self.fetcher, store, &from_mirror, force, progress)
+            });
+            // A mirror that fails for any reason is skipped: the card's own link decides.
+            let (sha256, size, path) = match mirrored {
+                Some(Ok(done)) => done,
+                _ => store_blob(&self.fetcher, store, &wanted, force, progress)?,
+            };
             assets.push(PulledAsset {
                 format: asset.file_format.clone(),
                 link,
@@ -619,71 +674,6 @@ impl Hub {
         })
     }
 
-    /// Stores one asset, verified, and returns its sha256, size and path.
-    fn fetch_blob(
-        &self,
-        location: &Location,
-        link: &str,
-        expected: &Expected,
-        size: Option<u64>,
-        force: bool,
-        progress: &dyn Progress,
-    ) -> Result<(String, u64, PathBuf)> {
-        let store = &self.cache.store;
-        let key = match expected {
-            Expected::Full(h) => h.clone(),
-            Expected::Prefix(p) => format!("{p}-{}", &digest::of(link.as_bytes())[..16]),
-        };
-        let lock = store.lock(&key)?;
-        if !force && let Some((sha, len)) = store.find_blob(expected, size)? {
-            return Ok((sha.clone(), len, store.blob_path(&sha)));
-        }
-        // Without a lock the partial cannot be shared, so it is private and not resumed.
-        let part = if lock.is_some() {
-            store.partial(&key)
-        } else {
-            store.unique_temp(&key)
-        };
-        if force || lock.is_none() {
-            let _ = fs::remove_file(&part);
-        }
-        let fetched = match location {
-            Location::Url(text) => {
-                let url = self.fetcher.url(text)?;
-                self.fetcher.download(&url, &part, size, None, progress)
-            }
-            Location::File(path) => copy_hashed(path, &part, size),
-        };
-        let (sha, len) = match fetched {
-            Ok(done) => done,
-            Err(e) => {
-                // A broken connection leaves a partial to resume; anything else leaves nothing.
-                if lock.is_none() || !matches!(e, Error::Fetch { .. }) {
-                    let _ = fs::remove_file(&part);
-                }
-                return Err(e);
-            }
-        };
-        let size_ok = size.is_none_or(|s| s == len);
-        if !expected.accepts(&sha) || !size_ok {
-            let _ = fs::remove_file(&part);
-            if !size_ok {
-                return Err(Error::Length {
-                    url: link.to_owned(),
-                    expected: size.unwrap_or_default(),
-                    got: len,
-                });
-            }
-            return Err(Error::Digest {
-                url: link.to_owned(),
-                expected: expected.to_string(),
-                actual: sha,
-            });
-        }
-        let path = store.commit_blob(&part, &sha)?;
-        Ok((sha, len, path))
-    }
-
     /// Fetches and extracts a repository archive once, into `repos/<owner>_<repo>_<ref>`.
     fn repo_tree(&self, repo: &RepoRef, force: bool, progress: &dyn Progress) -> Result<PathBuf> {
         let store = &self.cache.store;
@@ -720,6 +710,84 @@ impl Hub {
     }
 }
 
+/// One asset to store: where its bytes are, the card's link, and what they must be.
+#[derive(Clone, Copy)]
+pub(crate) struct Wanted<'a> {
+    pub(crate) location: &'a Location,
+    pub(crate) link: &'a str,
+    pub(crate) expected: &'a Expected,
+    pub(crate) size: Option<u64>,
+}
+
+/// Stores one asset, verified, and returns its sha256, size and path.
+pub(crate) fn store_blob(
+    fetcher: &Fetcher,
+    store: &Store,
+    wanted: &Wanted<'_>,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<(String, u64, PathBuf)> {
+    let Wanted {
+        location,
+        link,
+        expected,
+        size,
+    } = *wanted;
+    let key = match expected {
+        Expected::Full(h) => h.clone(),
+        Expected::Prefix(p) => format!("{p}-{}", &digest::of(link.as_bytes())[..16]),
+    };
+    let lock = store.lock(&key)?;
+    if !force && let Some((sha, len)) = store.find_blob(expected, size)? {
+        return Ok((sha.clone(), len, store.blob_path(&sha)));
+    }
+    // Without a lock the partial cannot be shared, so it is private and not resumed.
+    let part = if lock.is_some() {
+        store.partial(&key)
+    } else {
+        store.unique_temp(&key)
+    };
+    if force || lock.is_none() {
+        let _ = fs::remove_file(&part);
+    }
+    let fetched = match location {
+        Location::Url(text) => {
+            let url = fetcher.url(text)?;
+            fetcher.download(&url, &part, size, None, progress)
+        }
+        Location::File(path) => copy_hashed(path, &part, size),
+    };
+    let (sha, len) = match fetched {
+        Ok(done) => done,
+        Err(e) => {
+            // A broken connection leaves a partial to resume; anything else leaves nothing.
+            let resumable = fs::metadata(&part).is_ok_and(|m| m.len() > 0);
+            if lock.is_none() || !matches!(e, Error::Fetch { .. }) || !resumable {
+                let _ = fs::remove_file(&part);
+            }
+            return Err(e);
+        }
+    };
+    let size_ok = size.is_none_or(|s| s == len);
+    if !expected.accepts(&sha) || !size_ok {
+        let _ = fs::remove_file(&part);
+        if !size_ok {
+            return Err(Error::Length {
+                url: link.to_owned(),
+                expected: size.unwrap_or_default(),
+                got: len,
+            });
+        }
+        return Err(Error::Digest {
+            url: link.to_owned(),
+            expected: expected.to_string(),
+            actual: sha,
+        });
+    }
+    let path = store.commit_blob(&part, &sha)?;
+    Ok((sha, len, path))
+}
+
 fn severity(d: &Diagnostic) -> &'static str {
     match d.severity {
         Severity::Error => "error",
@@ -745,34 +813,6 @@ fn parse_index(bytes: &[u8], origin: &str) -> Result<Vec<IndexEntry>> {
         });
     }
     Ok(index.models)
-}
-
-/// Indexes a hub tree without `index.json`: every readable card with a valid UID.
-fn index_tree(dir: &Path) -> Result<Vec<IndexEntry>> {
-    let mut entries = Vec::new();
-    for file in tree::find_cards(&[dir.join("assets")])? {
-        let is_translation = file
-            .card_path
-            .as_deref()
-            .and_then(manifest::english_sibling)
-            .is_some();
-        if is_translation {
-            continue;
-        }
-        let text = file.read()?;
-        let report = manifest::check(
-            &text,
-            &Options {
-                profile: Profile::Mhub,
-                card_path: file.card_path.as_deref(),
-                sibling_exists: None,
-            },
-        );
-        if let Some(uid) = &report.uid {
-            entries.push(IndexEntry::new(uid, &report.card));
-        }
-    }
-    Ok(Index::new(entries).models)
 }
 
 /// Copies a local asset into `part`, hashing it; at most `size` bytes when declared.
@@ -975,10 +1015,10 @@ impl Cache {
 
     /// Temporary files currently in the cache (for tests and `verify` output).
     pub fn temp_files(&self) -> Result<Vec<PathBuf>> {
-        let dir = self.store.root().join("tmp");
+        let dir = self.store.tmp();
         let mut out = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
-            out.push(entry.map_err(io("list", &dir))?.path());
+        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
+            out.push(entry.map_err(io("list", dir))?.path());
         }
         out.sort();
         Ok(out)

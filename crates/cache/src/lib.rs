@@ -35,6 +35,20 @@
 //!     └── tmp/                   partial downloads (<key>.part) and atomic-write temporaries
 //! ```
 //!
+//! [`mirror`] keeps a hub's own copies of the external assets of cards that set
+//! `allow-cache-ckpt: true`, verified the same way, inside the hub tree, where any
+//! server or static host serves them and the index names them ([`index_entry`]):
+//!
+//! ```text
+//! <hub>/mirror/
+//! ├── sha256/<hex>               verified blobs, read-only; the index's `mirror` links point here
+//! ├── .tmp/                      partial downloads, resumed by the next run; hidden, never served
+//! └── .locks/                    per-blob locks
+//! ```
+//!
+//! Pulling from a hub prefers its mirror (its `mirror/sha256/<hex>` on disk, or the
+//! `mirror` link of its `index.json` over HTTP) and falls back to the card's link.
+//!
 //! # Example
 //!
 //! ```
@@ -59,6 +73,7 @@ mod digest;
 mod error;
 mod fetch;
 mod hub;
+mod mirror;
 mod source;
 mod store;
 mod tree;
@@ -69,6 +84,10 @@ pub use fetch::NetConfig;
 pub use hub::{
     Cache, CachedModel, DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Info, Listing, Pulled,
     PulledAsset, Removed, VerifyReport, resolve_dir,
+};
+pub use mirror::{
+    MIRROR_DIR, MirrorReport, MirroredAsset, SkippedAsset, index_entry, index_hub, mirror,
+    mirror_link,
 };
 pub use source::Source;
 pub use store::{Record, StoredAsset, hash_file};

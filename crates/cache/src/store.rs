@@ -49,6 +49,9 @@ pub(crate) struct Lock(#[allow(dead_code)] File);
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     root: PathBuf,
+    blobs: PathBuf,
+    tmp: PathBuf,
+    locks: PathBuf,
 }
 
 static UNIQUE: AtomicU64 = AtomicU64::new(0);
@@ -57,19 +60,44 @@ impl Store {
     /// Opens (creating) the cache under `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Store> {
         let root = dir.join(LAYOUT);
-        for sub in ["blobs/sha256", "models", "repos", "locks", "tmp"] {
+        for sub in ["models", "repos"] {
             let path = root.join(sub);
             fs::create_dir_all(&path).map_err(io("create", &path))?;
         }
-        Ok(Store { root })
+        Store::with_folders(&root, "blobs/sha256", "tmp", "locks")
     }
 
-    pub(crate) fn root(&self) -> &Path {
-        &self.root
+    /// Opens (creating) a hub's mirror store, `<hub>/mirror/`: blobs in `sha256/`, and the
+    /// partial downloads and locks in hidden folders that a server never shows.
+    pub(crate) fn open_mirror(hub: &Path) -> Result<Store> {
+        Store::with_folders(
+            &hub.join(crate::mirror::MIRROR_DIR),
+            "sha256",
+            ".tmp",
+            ".locks",
+        )
+    }
+
+    fn with_folders(root: &Path, blobs: &str, tmp: &str, locks: &str) -> Result<Store> {
+        let store = Store {
+            root: root.to_path_buf(),
+            blobs: root.join(blobs),
+            tmp: root.join(tmp),
+            locks: root.join(locks),
+        };
+        for path in [&store.blobs, &store.tmp, &store.locks] {
+            fs::create_dir_all(path).map_err(io("create", path))?;
+        }
+        Ok(store)
+    }
+
+    /// The folder of temporary files.
+    pub(crate) fn tmp(&self) -> &Path {
+        &self.tmp
     }
 
     pub(crate) fn blob_path(&self, sha256: &str) -> PathBuf {
-        self.root.join("blobs/sha256").join(sha256)
+        self.blobs.join(sha256)
     }
 
     pub(crate) fn model_dir(&self, key: &str) -> PathBuf {
@@ -83,21 +111,20 @@ impl Store {
     /// A temporary path in the cache, unique to this process and call.
     pub(crate) fn unique_temp(&self, stem: &str) -> PathBuf {
         let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
-        self.root
-            .join("tmp")
+        self.tmp
             .join(format!("{stem}.{}.{n}.tmp", std::process::id()))
     }
 
     /// The resumable partial download for `key`, only touched under its lock.
     pub(crate) fn partial(&self, key: &str) -> PathBuf {
-        self.root.join("tmp").join(format!("{key}.part"))
+        self.tmp.join(format!("{key}.part"))
     }
 
     /// Opens `locks/<name>.lock` and locks it, shared or exclusive, waiting for
     /// other processes. `None` where the file system cannot lock; callers stay
     /// correct without it.
     fn take_lock(&self, name: &str, shared: bool) -> Result<Option<Lock>> {
-        let path = self.root.join("locks").join(format!("{name}.lock"));
+        let path = self.locks.join(format!("{name}.lock"));
         let file = File::options()
             .create(true)
             .truncate(false)
@@ -145,9 +172,9 @@ impl Store {
         match expected {
             Expected::Full(sha) => Ok(fits(&self.blob_path(sha)).map(|len| (sha.clone(), len))),
             Expected::Prefix(prefix) => {
-                let dir = self.root.join("blobs/sha256");
-                for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
-                    let entry = entry.map_err(io("list", &dir))?;
+                let dir = &self.blobs;
+                for entry in fs::read_dir(dir).map_err(io("list", dir))? {
+                    let entry = entry.map_err(io("list", dir))?;
                     let name = entry.file_name().to_string_lossy().into_owned();
                     if name.starts_with(prefix.as_str())
                         && let Some(len) = fits(&entry.path())
@@ -222,10 +249,10 @@ impl Store {
 
     /// Every stored blob: its name and size.
     pub(crate) fn blobs(&self) -> Result<Vec<(String, u64)>> {
-        let dir = self.root.join("blobs/sha256");
+        let dir = &self.blobs;
         let mut out = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
-            let entry = entry.map_err(io("list", &dir))?;
+        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
+            let entry = entry.map_err(io("list", dir))?;
             let len = entry.metadata().map_err(io("read", entry.path()))?.len();
             out.push((entry.file_name().to_string_lossy().into_owned(), len));
         }
@@ -236,13 +263,13 @@ impl Store {
     /// Temporary files no running download owns: resumable partials whose lock is free,
     /// and other temporary files older than an hour.
     pub(crate) fn stale_temps(&self) -> Result<Vec<PathBuf>> {
-        let dir = self.root.join("tmp");
+        let dir = &self.tmp;
         let mut out = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(io("list", &dir))? {
-            let entry = entry.map_err(io("list", &dir))?;
+        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
+            let entry = entry.map_err(io("list", dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let stale = if let Some(key) = name.strip_suffix(".part") {
-                let lock_path = self.root.join("locks").join(format!("{key}.lock"));
+                let lock_path = self.locks.join(format!("{key}.lock"));
                 File::options()
                     .write(true)
                     .open(&lock_path)

@@ -3,7 +3,7 @@
 use crate::validate::{self, Summary};
 use crate::{Outcome, print, warn};
 use anyhow::{Context as _, bail};
-use manifest::{Index, IndexEntry, Profile};
+use manifest::{Index, Profile};
 use std::fs;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -23,6 +23,18 @@ pub(crate) struct Args {
     /// Rule set the cards must pass.
     #[arg(long, default_value = "mhub")]
     profile: Profile,
+}
+
+impl Args {
+    /// Writes `HUB/index.json` checked with `profile`, as `mhub index HUB` does.
+    pub(crate) fn for_hub(hub: &std::path::Path, profile: Profile) -> Args {
+        Args {
+            hub: hub.to_path_buf(),
+            output: None,
+            check: false,
+            profile,
+        }
+    }
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
@@ -54,7 +66,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             .and_then(manifest::english_sibling)
             .is_some();
         match &report.uid {
-            Some(uid) if !is_translation => entries.push(IndexEntry::new(uid, &report.card)),
+            Some(uid) if !is_translation => {
+                entries.push(cache::index_entry(&args.hub, uid, &report.card));
+            }
             Some(_) => {}
             None => bail!(
                 "`{}` has no valid model id, so it cannot be indexed",

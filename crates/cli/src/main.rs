@@ -1,4 +1,4 @@
-//! `mhub`: validate and index hub trees; list, inspect and pull verified models into the cache.
+//! `mhub`: validate, index, serve and mirror hub trees; list, inspect and pull verified models into the cache.
 //!
 //! This is the only crate that prints, reads environment variables, picks exit
 //! codes and uses `anyhow`; the libraries below it return typed errors.
@@ -12,9 +12,11 @@ use std::process::ExitCode;
 mod cache_cmd;
 mod hub;
 mod index;
+mod mirror;
 mod new;
 mod progress;
 mod run;
+mod serve;
 mod validate;
 mod worker;
 
@@ -46,6 +48,11 @@ enum Command {
     Run(run::Args),
     /// Scaffold a card for an ONNX model in a hub tree: digest, size and IO spec filled in.
     New(new::Args),
+    /// Serve a hub tree and the web app over HTTP, read-only, until SIGINT or SIGTERM.
+    Serve(serve::Args),
+    /// Download the external assets of cards with `allow-cache-ckpt: true` into the hub's own
+    /// store, verified, and rewrite its `index.json` to point at them.
+    Mirror(mirror::Args),
     /// Runs a local model under limits, for `run` and `info` (internal).
     #[command(name = "__worker", hide = true)]
     Worker(worker::Args),
@@ -71,6 +78,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Worker(args) => worker::serve(&args),
         Command::New(args) => new::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Mirror(args) => mirror::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -97,7 +106,11 @@ fn report(e: &anyhow::Error) {
     for cause in e.chain().skip(1) {
         eprintln!("caused by: {cause}");
     }
-    if let Some(hint) = e.downcast_ref::<cache::Error>().and_then(hint) {
+    let hint = e
+        .downcast_ref::<cache::Error>()
+        .and_then(hint)
+        .or_else(|| e.downcast_ref::<server::Error>().and_then(server_hint));
+    if let Some(hint) = hint {
         eprintln!("hint: {hint}");
     }
 }
@@ -120,6 +133,18 @@ fn hint(e: &cache::Error) -> Option<&'static str> {
         E::TooLarge { .. } => "the server sent more than the card declares; nothing was stored",
         _ => return None,
     })
+}
+
+fn server_hint(e: &server::Error) -> Option<&'static str> {
+    match e {
+        server::Error::Bind { .. } => Some(
+            "another program may be listening there; pick another port with --addr, or port 0 for a free one",
+        ),
+        server::Error::NotAHub { .. } => {
+            Some("a hub tree holds cards at `assets/<uid>.md`; `mhub validate DIR` checks one")
+        }
+        _ => None,
+    }
 }
 
 /// An error and its causes on one line, for lists of per-file failures.

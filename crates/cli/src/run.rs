@@ -157,28 +157,6 @@ fn is_image(path: &Path) -> bool {
     matches!(ext.as_str(), "png" | "jpg" | "jpeg")
 }
 
-/// The runtime's preprocessing from a card's `image:` section.
-#[allow(clippy::cast_possible_truncation)]
-fn preprocess(spec: &manifest::ImageSpec) -> runtime::Preprocess {
-    runtime::Preprocess {
-        width: spec.size[0],
-        height: spec.size[1],
-        channels: match spec.channels.as_str() {
-            "gray" => runtime::Channels::Gray,
-            "bgr" => runtime::Channels::Bgr,
-            _ => runtime::Channels::Rgb,
-        },
-        layout: match spec.layout.as_str() {
-            "nhwc" => runtime::Layout::Nhwc,
-            "flat" => runtime::Layout::Flat,
-            _ => runtime::Layout::Nchw,
-        },
-        scale: spec.scale as f32,
-        mean: spec.mean.iter().map(|v| *v as f32).collect(),
-        std: spec.std.iter().map(|v| *v as f32).collect(),
-    }
-}
-
 /// Checks the card's declared inputs and outputs against the model's own.
 fn check_card(
     key: &str,
@@ -261,7 +239,7 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         (true, Some(spec)) => {
             let bytes = std::fs::read(&args.input)
                 .with_context(|| format!("cannot read `{}`", args.input.display()))?;
-            runtime::image_tensor(&bytes, &preprocess(spec))
+            runtime::image_tensor(&bytes, &runtime::Preprocess::from(spec))
                 .with_context(|| format!("cannot use `{}` as input", args.input.display()))?
         }
         (true, None) => bail!(

@@ -47,7 +47,7 @@ pub struct IndexEntry {
     /// `license`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub license: Option<String>,
-    /// The card's assets.
+    /// The card's assets; `mirror` says where the hub serves its own copy of one.
     #[serde(default)]
     pub assets: Vec<Asset>,
 }

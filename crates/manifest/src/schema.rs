@@ -155,6 +155,10 @@ pub struct Asset {
     /// `asset-size` in bytes, an mhub extension.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_size: Option<u64>,
+    /// Where the hub keeps its own verified copy (`mirror/sha256/<hex>`, relative to the
+    /// hub root). Only the index sets it, for assets `mhub mirror` stored; a card never does.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mirror: Option<String>,
 }
 
 /// The top-level keys this crate knows, in the order of the MindSpore template.

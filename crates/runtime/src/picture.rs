@@ -45,6 +45,30 @@ pub struct Preprocess {
     pub std: Vec<f32>,
 }
 
+/// The preprocessing a card's `image:` section declares; unknown names fall back to `rgb` and `nchw`.
+impl From<&manifest::ImageSpec> for Preprocess {
+    #[allow(clippy::cast_possible_truncation)]
+    fn from(spec: &manifest::ImageSpec) -> Preprocess {
+        Preprocess {
+            width: spec.size[0],
+            height: spec.size[1],
+            channels: match spec.channels.as_str() {
+                "gray" => Channels::Gray,
+                "bgr" => Channels::Bgr,
+                _ => Channels::Rgb,
+            },
+            layout: match spec.layout.as_str() {
+                "nhwc" => Layout::Nhwc,
+                "flat" => Layout::Flat,
+                _ => Layout::Nchw,
+            },
+            scale: spec.scale as f32,
+            mean: spec.mean.iter().map(|v| *v as f32).collect(),
+            std: spec.std.iter().map(|v| *v as f32).collect(),
+        }
+    }
+}
+
 /// Decodes a PNG or JPEG image and preprocesses it into a float tensor.
 pub fn image_tensor(bytes: &[u8], p: &Preprocess) -> Result<Tensor, Error> {
     let decoded = image::load_from_memory(bytes).map_err(|e| Error::Image(e.to_string()))?;

@@ -2,6 +2,7 @@
 
 mod faults;
 mod hubs;
+mod mirrors;
 mod repos;
 
 use cache::{Hub, NetConfig, Source};

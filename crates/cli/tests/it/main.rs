@@ -4,6 +4,7 @@ mod index;
 mod new;
 mod pull;
 mod run;
+mod serve;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -11,12 +11,14 @@
 use super::{Kind, MAX_DEPTH, MAX_NODES, Node, Origin, duplicate};
 use crate::diagnostic::{Diagnostic, Span};
 
-/// One non-blank, non-comment line: 1-based number, indentation, and the text after it.
+/// One non-blank, non-comment line: 1-based number, indentation, the text after it
+/// without trailing spaces, and whether there were any.
 #[derive(Clone, Copy)]
 struct Line<'a> {
     no: usize,
     col: usize,
     text: &'a str,
+    trailing: bool,
 }
 
 struct Reader<'a> {
@@ -52,6 +54,7 @@ pub(super) fn read(yaml: &str, origin: Origin) -> Option<(Option<Node>, Vec<Diag
             no: index + 1,
             col: line.len() - body.len(),
             text: body.trim_end_matches(' '),
+            trailing: body.ends_with(' '),
         });
     }
     let mut reader = Reader {
@@ -268,6 +271,10 @@ impl<'a> Reader<'a> {
         // The full parser places an indentless sequence where the token after
         // its first dash begins, and any other at its first dash.
         let first_rest = start.text[1..].trim_start_matches(' ');
+        if indentless && first_rest.is_empty() && start.trailing {
+            // There the full parser counts the spaces after a lone dash, which are trimmed here.
+            return None;
+        }
         let span_col = match (indentless, first_rest.is_empty()) {
             (false, _) => col,
             (true, true) => col + 1,
@@ -303,6 +310,7 @@ impl<'a> Reader<'a> {
                     no: line.no,
                     col: item_col,
                     text: rest,
+                    trailing: line.trailing,
                 };
                 self.map(item_col, depth + 1)?
             } else {

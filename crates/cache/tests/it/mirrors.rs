@@ -1,0 +1,172 @@
+//! Mirrors: `mirror` fills a hub's store, and pulls prefer a hub's mirror, falling back to the card's link.
+
+use super::{UID, assert_clean, bytes, card, fast_net, hub, sha, write_hub};
+use cache::{Error, Silent};
+use std::path::Path;
+use testserver::{Fault, Server};
+
+/// A card at [`UID`] that lets hubs mirror its one asset.
+fn mirrorable(link: &str, sha256: &str) -> String {
+    card(link, sha256, None).replace(
+        "summary: test blob\n",
+        "summary: test blob\nallow-cache-ckpt: true\n",
+    )
+}
+
+/// An HTTP hub on `server` whose index names a mirror for the card's asset.
+fn http_hub_with_mirror(server: &Server, data: &[u8]) {
+    let digest = sha(data);
+    let link = server.url("/origin.bin");
+    server.put(
+        &format!("/assets/{UID}.md"),
+        mirrorable(&link, &digest).into_bytes(),
+    );
+    let index = serde_json::json!({
+        "format": 1,
+        "models": [{
+            "uid": UID,
+            "card": format!("assets/{UID}.md"),
+            "title": "Blob",
+            "version": "1.0",
+            "assets": [{"asset-link": link, "asset-sha256": digest, "mirror": format!("mirror/sha256/{digest}")}],
+        }],
+    });
+    server.put("/index.json", index.to_string().into_bytes());
+    server.put("/origin.bin", data.to_vec());
+}
+
+#[test]
+fn an_http_hub_s_mirror_is_preferred() {
+    let data = bytes(40_000);
+    let server = Server::start();
+    http_hub_with_mirror(&server, &data);
+    let mirror = format!("/mirror/sha256/{}", sha(&data));
+    server.put(&mirror, data.clone());
+    let cache_dir = tempfile::tempdir().expect("temp");
+    let hub = hub(cache_dir.path(), &server.url("/"));
+    let pulled = hub
+        .pull(&UID.parse().expect("uid"), false, &Silent)
+        .expect("pull");
+    assert_eq!(std::fs::read(&pulled.assets[0].path).expect("blob"), data);
+    assert_eq!(server.requests(&mirror), 1);
+    assert_eq!(server.requests("/origin.bin"), 0);
+    assert_clean(&hub);
+}
+
+#[test]
+fn a_broken_or_missing_mirror_falls_back_to_the_card_s_link() {
+    let data = bytes(40_000);
+    for broken in [Some(Fault::WrongBytes), Some(Fault::Status(404)), None] {
+        let server = Server::start();
+        http_hub_with_mirror(&server, &data);
+        let mirror = format!("/mirror/sha256/{}", sha(&data));
+        if let Some(fault) = broken.clone() {
+            server.put(&mirror, data.clone());
+            server.fault(&mirror, fault);
+        }
+        let cache_dir = tempfile::tempdir().expect("temp");
+        let hub = hub(cache_dir.path(), &server.url("/"));
+        let pulled = hub
+            .pull(&UID.parse().expect("uid"), false, &Silent)
+            .unwrap_or_else(|e| panic!("{broken:?}: {e}"));
+        assert_eq!(std::fs::read(&pulled.assets[0].path).expect("blob"), data);
+        assert_eq!(server.requests("/origin.bin"), 1, "{broken:?}");
+        assert_clean(&hub);
+    }
+}
+
+/// A hub tree whose card lets hubs mirror an asset at `link`.
+fn mirrorable_hub(link: &str, data: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp");
+    write_hub(dir.path(), &mirrorable(link, &sha(data)));
+    dir
+}
+
+fn mirrored(hub: &Path, data: &[u8]) -> std::path::PathBuf {
+    hub.join(cache::mirror_link(&sha(data)))
+}
+
+#[test]
+fn mirror_stores_verified_blobs_and_the_index_points_at_them() {
+    let data = bytes(70_000);
+    let origin = Server::start();
+    origin.put("/origin.bin", data.clone());
+    let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
+    let report = cache::mirror(dir.path(), &fast_net(), &Silent).expect("mirror");
+    assert_eq!(report.cards, 1);
+    assert_eq!(report.assets.len(), 1);
+    assert!(report.assets[0].fetched);
+    assert_eq!(report.assets[0].size, 70_000);
+    let blob = mirrored(dir.path(), &data);
+    assert_eq!(report.assets[0].path, blob);
+    assert_eq!(std::fs::read(&blob).expect("blob"), data);
+    assert!(
+        std::fs::metadata(&blob)
+            .expect("meta")
+            .permissions()
+            .readonly()
+    );
+    let index = cache::index_hub(dir.path()).expect("index");
+    assert_eq!(
+        index.models[0].assets[0].mirror.as_deref(),
+        Some(cache::mirror_link(&sha(&data)).as_str())
+    );
+    let again = cache::mirror(dir.path(), &fast_net(), &Silent).expect("mirror again");
+    assert!(!again.assets[0].fetched);
+    assert_eq!(origin.requests("/origin.bin"), 1);
+
+    // A hub tree with the blob in its store needs no network for it.
+    drop(origin);
+    let cache_dir = tempfile::tempdir().expect("temp");
+    let hub = hub(cache_dir.path(), &dir.path().display().to_string());
+    let pulled = hub
+        .pull(&UID.parse().expect("uid"), false, &Silent)
+        .expect("pull");
+    assert_eq!(std::fs::read(&pulled.assets[0].path).expect("blob"), data);
+    assert_clean(&hub);
+}
+
+#[test]
+fn mirror_stores_nothing_it_cannot_verify() {
+    let data = bytes(20_000);
+    let origin = Server::start();
+    origin.put("/origin.bin", data.clone());
+    origin.fault("/origin.bin", Fault::WrongBytes);
+    let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
+    let err = cache::mirror(dir.path(), &fast_net(), &Silent).expect_err("a wrong digest");
+    assert!(matches!(err, Error::Digest { .. }), "{err}");
+    assert!(!mirrored(dir.path(), &data).exists());
+    let tmp: Vec<_> = std::fs::read_dir(dir.path().join("mirror/.tmp"))
+        .expect("tmp")
+        .collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    assert!(
+        cache::index_hub(dir.path()).expect("index").models[0].assets[0]
+            .mirror
+            .is_none()
+    );
+
+    // Cards that do not allow it, or name only a prefix, are not mirrored.
+    let quiet = tempfile::tempdir().expect("temp");
+    write_hub(
+        quiet.path(),
+        &card(&origin.url("/origin.bin"), &sha(&data), None),
+    );
+    let report = cache::mirror(quiet.path(), &fast_net(), &Silent).expect("mirror");
+    assert_eq!((report.cards, report.assets.len()), (0, 0));
+    assert!(!quiet.path().join("mirror").exists());
+    let prefix = mirrorable_hub(&origin.url("/origin.bin"), &data);
+    write_hub(
+        prefix.path(),
+        &mirrorable(&origin.url("/origin.bin"), &sha(&data)[..8]),
+    );
+    let report = cache::mirror(prefix.path(), &fast_net(), &Silent).expect("mirror");
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0].reason.contains("prefix"),
+        "{:?}",
+        report.skipped
+    );
+    let missing = cache::mirror(&quiet.path().join("nowhere"), &fast_net(), &Silent);
+    assert!(missing.is_err());
+}

@@ -1,0 +1,138 @@
+//! Checking model bytes against the card, loading them once, and running requests on them.
+
+use crate::protocol::{Input, ModelRef, Output};
+use sha2::{Digest, Sha256};
+
+/// Why a request could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes do not have the card's digest.
+    #[error("the model fetched from `{url}` has sha256 `{actual}`, but its card says `{expected}`")]
+    Digest {
+        /// Where the bytes came from.
+        url: String,
+        /// The card's digest.
+        expected: String,
+        /// The bytes' digest.
+        actual: String,
+    },
+    /// The bytes do not have the card's size.
+    #[error("the model fetched from `{url}` is {actual} bytes, but its card says {expected}")]
+    Size {
+        /// Where the bytes came from.
+        url: String,
+        /// The card's size.
+        expected: u64,
+        /// The bytes' size.
+        actual: u64,
+    },
+    /// A request for a model that is not loaded.
+    #[error("model `{0}` is not loaded")]
+    NotLoaded(String),
+    /// An image input came without its bytes.
+    #[error("the request names an image input but carries no image")]
+    NoImage,
+    /// The runtime refused the model or the input.
+    #[error(transparent)]
+    Runtime(#[from] runtime::Error),
+}
+
+/// Checks `bytes` against the card's digest and size.
+pub fn verify(bytes: &[u8], model: &ModelRef) -> Result<(), Error> {
+    if let Some(expected) = model.size {
+        let actual = bytes.len() as u64;
+        if actual != expected {
+            return Err(Error::Size {
+                url: model.url.clone(),
+                expected,
+                actual,
+            });
+        }
+    }
+    let actual: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !actual.eq_ignore_ascii_case(&model.sha256) {
+        return Err(Error::Digest {
+            url: model.url.clone(),
+            expected: model.sha256.clone(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// Holds the last loaded model, keyed by its sha256, so that runs after the first skip loading.
+#[derive(Default)]
+pub struct Engine {
+    loaded: Option<(String, runtime::Model)>,
+}
+
+impl Engine {
+    /// An engine with no model loaded.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Whether the model with this digest is the one loaded.
+    pub fn has(&self, sha256: &str) -> bool {
+        self.loaded
+            .as_ref()
+            .is_some_and(|(sha, _)| sha.eq_ignore_ascii_case(sha256))
+    }
+
+    /// Verifies `bytes` against `model` and loads them, replacing the model loaded before.
+    pub fn load(&mut self, model: &ModelRef, bytes: &[u8]) -> Result<(), Error> {
+        verify(bytes, model)?;
+        // Free the old model before building the new one: the browser's memory is small.
+        self.loaded = None;
+        let loaded = runtime::Model::load(bytes)?;
+        self.loaded = Some((model.sha256.to_ascii_lowercase(), loaded));
+        Ok(())
+    }
+
+    /// Runs the loaded model `runs` times on `input` and returns the last outputs and the
+    /// milliseconds of each run by `clock` (preprocessing included).
+    pub fn run(
+        &self,
+        sha256: &str,
+        input: &Input,
+        image: Option<&[u8]>,
+        runs: u32,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Result<(Vec<Output>, Vec<f64>), Error> {
+        let model = match &self.loaded {
+            Some((sha, model)) if sha.eq_ignore_ascii_case(sha256) => model,
+            _ => return Err(Error::NotLoaded(sha256.to_owned())),
+        };
+        let mut times = Vec::new();
+        let mut last = Vec::new();
+        for _ in 0..runs.max(1) {
+            let start = clock();
+            let tensor = match input {
+                Input::Image { image: spec } => {
+                    let bytes = image.ok_or(Error::NoImage)?;
+                    runtime::image_tensor(bytes, &runtime::Preprocess::from(spec))?
+                }
+                Input::Numbers { shape, values } => {
+                    runtime::Tensor::f32(shape.clone(), values.clone())?
+                }
+            };
+            let outputs = model.run(&[tensor])?;
+            times.push(clock() - start);
+            last = outputs;
+        }
+        let names = model.outputs().iter().map(|spec| spec.name.clone());
+        let outputs = last
+            .iter()
+            .zip(names)
+            .map(|(tensor, name)| Output {
+                name,
+                shape: tensor.shape().to_vec(),
+                values: tensor.to_f32(),
+            })
+            .collect();
+        Ok((outputs, times))
+    }
+}

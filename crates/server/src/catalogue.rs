@@ -1,0 +1,288 @@
+//! The served index, rebuilt when the cards change, and the table of files by verified sha256.
+
+use crate::compress::{Coding, encode};
+use crate::error::{Error, Result};
+use crate::resolve::{self, Found, Relative, Root, Stamp};
+use bytes::Bytes;
+use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::fs;
+use std::hash::{Hash as _, Hasher as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The index as served, in each coding, and where each card-named file is by sha256.
+pub(crate) struct Built {
+    /// `index.json` as `mhub index` writes it.
+    pub(crate) json: Bytes,
+    /// Its gzip form, when smaller.
+    pub(crate) gzip: Option<Bytes>,
+    /// Its brotli form, when smaller.
+    pub(crate) br: Option<Bytes>,
+    /// Its entity tag: the sha256 of `json`, quoted.
+    pub(crate) etag: String,
+    /// When this content was first built.
+    pub(crate) modified: SystemTime,
+    /// The files inside the tree that cards name, by their declared full sha256.
+    pub(crate) by_hash: HashMap<String, Vec<Relative>>,
+    /// How many models the index lists.
+    pub(crate) models: usize,
+    /// What the rebuild saw; a different fingerprint means the tree changed.
+    fingerprint: u64,
+}
+
+impl Built {
+    /// The index in `coding`, or `None` when that coding is not worth sending.
+    pub(crate) fn encoded(&self, coding: Coding) -> Option<&Bytes> {
+        match coding {
+            Coding::Identity => Some(&self.json),
+            Coding::Gzip => self.gzip.as_ref(),
+            Coding::Br => self.br.as_ref(),
+        }
+    }
+}
+
+/// The hub's index and its sha256 table, kept current.
+pub(crate) struct Catalogue {
+    hub: Arc<Root>,
+    current: RwLock<Arc<Built>>,
+    /// Held while one request rescans; others wait and take its result.
+    rescanning: tokio::sync::Mutex<()>,
+    started: Instant,
+    /// Milliseconds after `started` of the last scan.
+    checked: AtomicU64,
+    interval: Duration,
+    /// Files hashed so far.
+    pub(crate) hashes: Arc<Verified>,
+}
+
+impl Catalogue {
+    /// Indexes the tree at `hub` and hashes the files its cards name.
+    pub(crate) async fn open(hub: Arc<Root>, interval: Duration) -> Result<Catalogue> {
+        let hashes = Arc::new(Verified::default());
+        let (root, verified) = (hub.clone(), hashes.clone());
+        let built = blocking("index", move || {
+            let fingerprint = fingerprint(root.path(), None);
+            build(&root, &verified, fingerprint, None)
+        })
+        .await??;
+        Ok(Catalogue {
+            hub,
+            current: RwLock::new(Arc::new(built)),
+            rescanning: tokio::sync::Mutex::new(()),
+            started: Instant::now(),
+            checked: AtomicU64::new(0),
+            interval,
+            hashes,
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn latest(&self) -> Arc<Built> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn recent(&self) -> bool {
+        let interval = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
+        interval > 0
+            && self
+                .now_ms()
+                .saturating_sub(self.checked.load(Ordering::Acquire))
+                < interval
+    }
+
+    /// The index, after checking the tree for changes unless that was done within the
+    /// rescan interval. A rebuild that fails keeps the previous index and is logged.
+    pub(crate) async fn fresh(self: &Arc<Catalogue>) -> Arc<Built> {
+        if self.recent() {
+            return self.latest();
+        }
+        let _scan = self.rescanning.lock().await;
+        if self.recent() {
+            return self.latest();
+        }
+        let this = self.clone();
+        let previous = self.latest();
+        let rebuilt = blocking("rescan", move || {
+            let fingerprint = fingerprint(this.hub.path(), Some(&previous));
+            if fingerprint == previous.fingerprint {
+                return Ok(None);
+            }
+            build(&this.hub, &this.hashes, fingerprint, Some(&previous)).map(Some)
+        })
+        .await;
+        match rebuilt {
+            Ok(Ok(Some(built))) => {
+                tracing::info!(models = built.models, "index rebuilt");
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(built);
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) | Err(e) => {
+                tracing::warn!(error = &e as &dyn std::error::Error, "index not rebuilt");
+            }
+        }
+        self.checked.store(self.now_ms(), Ordering::Release);
+        self.latest()
+    }
+}
+
+/// Runs `work` on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Task {
+            what,
+            reason: e.to_string(),
+        })
+}
+
+/// A cheap summary of what the index depends on: each card's path, length and
+/// modification time, the mirror store's blobs, and the files the cards name.
+fn fingerprint(hub: &Path, previous: Option<&Built>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    let stamp = |path: &Path, hasher: &mut DefaultHasher| {
+        path.hash(hasher);
+        if let Ok(meta) = fs::metadata(path) {
+            Stamp::of(&meta).hash(hasher);
+        }
+    };
+    if let Ok(cards) = cache::find_cards(&[hub.join("assets")]) {
+        for card in cards {
+            stamp(&card.path, &mut hasher);
+        }
+    }
+    let blobs = hub.join(cache::MIRROR_DIR).join("sha256");
+    if let Ok(entries) = fs::read_dir(&blobs) {
+        let mut names: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        names.hash(&mut hasher);
+    }
+    for link in previous.iter().flat_map(|b| b.by_hash.values()).flatten() {
+        stamp(&hub.join(link.as_str()), &mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Builds the index and hashes the files the cards name that changed since last time.
+fn build(
+    hub: &Root,
+    hashes: &Verified,
+    fingerprint: u64,
+    previous: Option<&Built>,
+) -> Result<Built> {
+    let index = cache::index_hub(hub.path()).map_err(|source| Error::Index {
+        path: hub.path().to_path_buf(),
+        source,
+    })?;
+    let mut by_hash: HashMap<String, Vec<Relative>> = HashMap::new();
+    for entry in &index.models {
+        for asset in &entry.assets {
+            let (Some(link), Some(sha)) = (&asset.asset_link, &asset.asset_sha256) else {
+                continue;
+            };
+            let Some(path) = resolve::link(link) else {
+                continue;
+            };
+            if !is_sha256(sha) || link.contains("://") {
+                continue;
+            }
+            match hub.find(&path) {
+                Some(found) if hashes.check(&found).as_deref() == Some(sha.as_str()) => {}
+                Some(_) => tracing::warn!(
+                    card = %entry.uid,
+                    link = %link,
+                    "asset does not match its card's sha256; it is not served by hash"
+                ),
+                None => tracing::warn!(card = %entry.uid, link = %link, "asset not found"),
+            }
+            by_hash.entry(sha.clone()).or_default().push(path);
+        }
+    }
+    let mut json = serde_json::to_string_pretty(&index).map_err(|e| Error::Task {
+        what: "index",
+        reason: e.to_string(),
+    })?;
+    json.push('\n');
+    let etag = format!("\"{}\"", hex(&Sha256::digest(json.as_bytes())));
+    let modified = match previous {
+        Some(p) if p.etag == etag => p.modified,
+        _ => SystemTime::now(),
+    };
+    Ok(Built {
+        gzip: encode(Coding::Gzip, json.as_bytes()),
+        br: encode(Coding::Br, json.as_bytes()),
+        json: Bytes::from(json),
+        etag,
+        modified,
+        by_hash,
+        models: index.models.len(),
+        fingerprint,
+    })
+}
+
+/// Whether `text` is a full sha256 as this crate names things: 64 lowercase hex digits.
+pub(crate) fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sha256 of files this server has read in full, by path and version.
+#[derive(Default)]
+pub(crate) struct Verified {
+    known: Mutex<HashMap<PathBuf, (Stamp, String)>>,
+}
+
+impl Verified {
+    /// The sha256 of this version of the file, if it was hashed.
+    pub(crate) fn known(&self, path: &Path, stamp: Stamp) -> Option<String> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let (have, sha) = known.get(path)?;
+        (*have == stamp).then(|| sha.clone())
+    }
+
+    /// The sha256 of the open file, hashed now unless known. Blocks; the bytes hashed are
+    /// those of the open file, so a path swapped meanwhile cannot lend its hash.
+    pub(crate) fn check(&self, found: &Found) -> Option<String> {
+        let stamp = Stamp::of(&found.meta);
+        if let Some(sha) = self.known(&found.path, stamp) {
+            return Some(sha);
+        }
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 17];
+        let mut read = 0u64;
+        loop {
+            let n = resolve::read_at(&found.file, &mut buf, read).ok()?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            read += n as u64;
+        }
+        if read != stamp.len {
+            return None;
+        }
+        let sha = hex(&hasher.finalize());
+        self.known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(found.path.clone(), (stamp, sha.clone()));
+        Some(sha)
+    }
+}

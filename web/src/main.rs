@@ -1,0 +1,5 @@
+//! The web app's entry point, run by the browser when `web.js` loads.
+
+fn main() {
+    web::start();
+}

@@ -1,0 +1,242 @@
+//! Unit tests of the DOM-free logic: routes, filters, markdown, presentation.
+
+use crate::catalogue::{Facet, Filters};
+use crate::markdown::{is_safe_url, render};
+use crate::present::{
+    bytes, commands, concrete_shape, labels, marked_lines, median, millis, numbers, offset, top_k,
+};
+use crate::route::{Route, decode, encode};
+use manifest::{Index, IndexEntry, Severity};
+
+fn check_route(hash: &str, expected: &Route, canonical: &str) {
+    let route = Route::parse(hash);
+    assert_eq!(&route, expected, "{hash}");
+    assert_eq!(route.to_hash(), canonical, "{hash}");
+    assert_eq!(Route::parse(&route.to_hash()), route, "{hash} round trip");
+}
+
+#[test]
+fn routes() {
+    let catalogue = |q: &str| {
+        Route::Catalogue(Filters {
+            query: q.to_owned(),
+            ..Filters::default()
+        })
+    };
+    check_route("", &catalogue(""), "#/");
+    check_route("#", &catalogue(""), "#/");
+    check_route("#/", &catalogue(""), "#/");
+    check_route("#/?q=res%20net", &catalogue("res net"), "#/?q=res%20net");
+    check_route("#/?q=res+net", &catalogue("res net"), "#/?q=res%20net");
+    check_route("#/validate", &Route::Validate, "#/validate");
+    check_route(
+        "#/model/mhub/cpu/1.0/digits_v1.0_digits",
+        &Route::Model("mhub/cpu/1.0/digits_v1.0_digits".into()),
+        "#/model/mhub/cpu/1.0/digits_v1.0_digits",
+    );
+    check_route(
+        "#/nowhere",
+        &Route::NotFound("/nowhere".into()),
+        "#/nowhere",
+    );
+    check_route("#/model/", &Route::NotFound("/model/".into()), "#/model/");
+}
+
+#[test]
+fn filters_in_the_url() {
+    let filters =
+        Filters::from_query("q=digits&task=cv-classification&format=onnx&bogus=1&dataset=");
+    assert_eq!(filters.query, "digits");
+    assert_eq!(filters.chosen.len(), 2);
+    assert_eq!(
+        filters.to_query(),
+        "q=digits&task=cv-classification&format=onnx"
+    );
+    assert_eq!(
+        filters.with(Facet::Format, "").to_query(),
+        "q=digits&task=cv-classification"
+    );
+}
+
+#[test]
+fn percent_coding() {
+    assert_eq!(encode("a b/c&d=é"), "a%20b%2Fc%26d%3D%C3%A9");
+    assert_eq!(decode("a%20b%2Fc%26d%3D%C3%A9"), "a b/c&d=é");
+    // Malformed escapes are kept, never a panic.
+    for text in ["%", "%2", "%zz", "100%", "%%41", "%C3"] {
+        let _ = decode(text);
+    }
+    assert_eq!(decode("%zz%41"), "%zzA");
+}
+
+fn demo_index() -> Index {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../hub/index.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn uids(entries: &[&IndexEntry]) -> Vec<String> {
+    entries.iter().map(|e| e.uid.clone()).collect()
+}
+
+#[test]
+fn search_and_facets_on_the_demo_hub() {
+    let index = demo_index();
+    let all = Filters::default();
+    assert_eq!(all.apply(&index.models).len(), index.models.len());
+
+    let digits = Filters::from_query("q=DIGITS");
+    assert_eq!(
+        uids(&digits.apply(&index.models)),
+        ["mhub/cpu/1.0/digits_v1.0_digits"]
+    );
+
+    let two_words = Filters::from_query("q=imagenet+squeeze");
+    assert_eq!(
+        uids(&two_words.apply(&index.models)),
+        ["onnx/cpu/1.0/squeezenet_v1.0_imagenet"]
+    );
+
+    let onnx_publisher = Filters::from_query("publisher=onnx");
+    assert_eq!(onnx_publisher.apply(&index.models).len(), 3);
+
+    // Facet counts ignore the facet's own choice, so other values stay selectable.
+    let facets = onnx_publisher.facets(&index.models);
+    let publishers = &facets
+        .iter()
+        .find(|(f, _)| *f == Facet::Publisher)
+        .unwrap()
+        .1;
+    assert!(publishers.contains(&("onnx".to_owned(), 3)));
+    assert!(publishers.contains(&("mhub".to_owned(), 2)));
+    let formats = &facets.iter().find(|(f, _)| *f == Facet::Format).unwrap().1;
+    assert!(formats.contains(&("onnx".to_owned(), 3)));
+    // Labels exist on the hub but not among the onnx publisher's models.
+    assert!(formats.contains(&("labels".to_owned(), 0)));
+}
+
+#[test]
+fn markdown_escapes_html_and_unsafe_links() {
+    let html = render(
+        "# Title\n\n<script>alert(1)</script>\n\nText <img src=x onerror=alert(1)> here.\n\n[ok](https://mindspore.cn) [bad](javascript:alert(1)) [tab](java\tscript:alert(1)) ![i](data:image/svg+xml,x)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    );
+    assert!(html.contains("<h1>Title</h1>"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(
+        html.contains(r#"<a href="https://mindspore.cn">ok</a>"#),
+        "{html}"
+    );
+    assert!(!html.contains("javascript"), "{html}");
+    assert!(!html.contains("data:"), "{html}");
+    assert!(html.contains("<table>"), "{html}");
+}
+
+#[test]
+fn safe_urls() {
+    for url in [
+        "https://a",
+        "HTTP://a",
+        "mailto:x@y",
+        "#top",
+        "models/a.onnx",
+        "./a:b",
+        "a/b:c",
+        "?q=a:b",
+    ] {
+        assert!(is_safe_url(url), "{url}");
+    }
+    for url in [
+        "javascript:x",
+        "JavaScript:x",
+        " javascript:x",
+        "java\nscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "file:///etc/passwd",
+    ] {
+        assert!(!is_safe_url(url), "{url}");
+    }
+}
+
+#[test]
+fn presentation() {
+    assert_eq!(bytes(0), "0 B");
+    assert_eq!(bytes(1023), "1023 B");
+    assert_eq!(bytes(19_547), "19.1 KiB");
+    assert_eq!(bytes(5 << 30), "5.0 GiB");
+    assert_eq!(millis(0.4234), "0.42 ms");
+    assert_eq!(millis(12.34), "12.3 ms");
+    assert_eq!(millis(1520.2), "1520 ms");
+    assert_eq!(median(&[]), None);
+    assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+    assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+    assert_eq!(labels("a\nb\n\n"), ["a", "b"]);
+    assert_eq!(
+        commands("http://127.0.0.1:8080/", "mhub/cpu/1.0/digits_v1.0_digits", true),
+        (
+            "mhub pull --hub http://127.0.0.1:8080/ mhub/cpu/1.0/digits_v1.0_digits".to_owned(),
+            "mhub run --hub http://127.0.0.1:8080/ mhub/cpu/1.0/digits_v1.0_digits --input picture.png".to_owned()
+        )
+    );
+    assert_eq!(concrete_shape(&[-1, 3, 0, 4]), [1, 3, 1, 4]);
+}
+
+#[test]
+fn ranking() {
+    let names = vec!["zero".to_owned(), "one".to_owned()];
+    let probabilities = top_k(&[0.2, 0.7, 0.1], &names, 2);
+    assert_eq!(
+        probabilities.iter().map(|r| r.index).collect::<Vec<_>>(),
+        [1, 0]
+    );
+    assert_eq!(probabilities[0].label, "one");
+    assert!((probabilities[0].probability - 0.7).abs() < 1e-6);
+    // Logits go through a softmax; a missing label is named by its index.
+    let logits = top_k(&[1.0, -2.0, 3.0], &names, 5);
+    assert_eq!(logits.len(), 3);
+    assert_eq!(logits[0].label, "class 2");
+    assert!((logits.iter().map(|r| r.probability).sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!(top_k(&[], &names, 3).is_empty());
+    assert_eq!(top_k(&[f32::NAN, 0.5], &[], 2).len(), 1);
+}
+
+#[test]
+fn numbers_field() {
+    assert_eq!(numbers("6.1, 2.8 4.7,1.2", 4), Ok(vec![6.1, 2.8, 4.7, 1.2]));
+    assert_eq!(
+        numbers("1, 2", 4),
+        Err("the model takes 4 numbers, 2 given".to_owned())
+    );
+    assert_eq!(numbers("1, x", 2), Err("`x` is not a number".to_owned()));
+}
+
+#[test]
+fn editor_positions_and_marks() {
+    let text = "ab\ncdé\n\nlast";
+    assert_eq!(offset(text, 1, 1), 0);
+    assert_eq!(offset(text, 2, 3), 5);
+    assert_eq!(offset(text, 2, 9), 7);
+    assert_eq!(offset(text, 4, 2), 10);
+    assert_eq!(offset(text, 9, 1), text.len());
+
+    let source = "# Demo\n---\nmodel-name: demo\nfine-tunable: maybe\n---\n";
+    let report = manifest::check(source, &manifest::Options::default());
+    let marks = marked_lines(&report.diagnostics);
+    assert_eq!(marks.get(&4), Some(&Severity::Error));
+    assert_eq!(marks.keys().copied().collect::<Vec<_>>(), [2, 4]);
+    let mut warning = report.diagnostics[0].clone();
+    warning.severity = Severity::Warning;
+    let mut both = vec![warning.clone()];
+    assert_eq!(
+        marked_lines(&both).get(&warning.span.line),
+        Some(&Severity::Warning)
+    );
+    // The worst severity on a line wins, in either order.
+    both.push(report.diagnostics[0].clone());
+    assert_eq!(
+        marked_lines(&both).get(&warning.span.line),
+        Some(&Severity::Error)
+    );
+}

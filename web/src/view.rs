@@ -1,0 +1,178 @@
+//! The app's components: the shell with its routing, and one module per page.
+
+mod browse;
+mod model;
+mod tryit;
+mod validate;
+
+use crate::route::Route;
+use manifest::Index;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+/// Something fetched: still loading, arrived, or failed with a message for the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    /// Not arrived yet.
+    Loading,
+    /// Arrived.
+    Ready(T),
+    /// Failed; the message says what and where.
+    Failed(String),
+}
+
+/// Fetches `url` (relative to the page) as text; errors say which URL and what happened.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let response = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch `{url}`: {e}"))?;
+    if !response.ok() {
+        return Err(format!(
+            "cannot fetch `{url}`: the server answered {}",
+            response.status()
+        ));
+    }
+    response
+        .text()
+        .await
+        .map_err(|e| format!("cannot read `{url}`: {e}"))
+}
+
+/// `url` made absolute against the page's address.
+pub fn absolute(url: &str) -> String {
+    let base = gloo_utils_base();
+    web_sys::Url::new_with_base(url, &base).map_or_else(|_| url.to_owned(), |u| u.href())
+}
+
+/// The page's address without its hash and file name: the hub's base URL.
+pub fn hub_url() -> String {
+    let base = gloo_utils_base();
+    let without_hash = base.split('#').next().unwrap_or_default();
+    let without_query = without_hash.split('?').next().unwrap_or_default();
+    match without_query.rfind('/') {
+        Some(slash) => without_query[..=slash].to_owned(),
+        None => without_query.to_owned(),
+    }
+}
+
+fn gloo_utils_base() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+fn current_route() -> Route {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Route::parse(&hash)
+}
+
+/// The whole app: header, the page the URL names, footer.
+#[component]
+pub fn App() -> Html {
+    let route = use_state(current_route);
+    let index = use_state(|| Load::<Rc<Index>>::Loading);
+
+    // Follow the hash as links and the back button change it.
+    {
+        let route = route.clone();
+        use_effect_with((), move |()| {
+            let listener = Closure::<dyn Fn()>::new(move || route.set(current_route()));
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    // The hub's index, once.
+    {
+        let index = index.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let loaded = match fetch_text("index.json").await {
+                    Ok(text) => match serde_json::from_str::<Index>(&text) {
+                        Ok(parsed) => Load::Ready(Rc::new(parsed)),
+                        Err(e) => Load::Failed(format!("`index.json` is not a hub index: {e}")),
+                    },
+                    Err(e) => Load::Failed(e),
+                };
+                index.set(loaded);
+            });
+        });
+    }
+    // Filter changes replace the history entry instead of adding one per keystroke.
+    let replace = {
+        let route = route.clone();
+        Callback::from(move |next: Route| {
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&next.to_hash()));
+            }
+            route.set(next);
+        })
+    };
+
+    let page = match &*route {
+        Route::Validate => html! { <validate::ValidatePage /> },
+        Route::Catalogue(filters) => match &*index {
+            Load::Ready(index) => html! {
+                <browse::Catalogue index={Rc::clone(index)} filters={filters.clone()} on_change={replace} />
+            },
+            Load::Loading => {
+                html! { <p class="status" role="status">{ "Loading the hub index…" }</p> }
+            }
+            Load::Failed(message) => error_box("The catalogue is not available", message),
+        },
+        Route::Model(uid) => {
+            let entry = match &*index {
+                Load::Ready(index) => {
+                    Load::Ready(index.models.iter().find(|m| &m.uid == uid).cloned())
+                }
+                Load::Loading => Load::Loading,
+                Load::Failed(message) => Load::Failed(message.clone()),
+            };
+            html! { <model::ModelPage uid={uid.clone()} entry={entry} /> }
+        }
+        Route::NotFound(hash) => {
+            error_box("Page not found", &format!("nothing lives at `#{hash}`"))
+        }
+    };
+    let is_validate = matches!(&*route, Route::Validate);
+    html! {
+        <>
+            <header class="top">
+                <a class="brand" href="#/">{ "mhub" }</a>
+                <nav aria-label="main">
+                    <a href="#/" class={classes!((!is_validate).then_some("current"))}>{ "Catalogue" }</a>
+                    <a href="#/validate" class={classes!(is_validate.then_some("current"))}>{ "Validate a card" }</a>
+                </nav>
+            </header>
+            <main id="main">{ page }</main>
+            <footer>{ "mhub — cards checked and models run in your browser, with the same code as the mhub CLI." }</footer>
+        </>
+    }
+}
+
+/// An error shown in the page: a title and the one-line message.
+pub fn error_box(title: &str, message: &str) -> Html {
+    html! {
+        <div class="error-box" role="alert">
+            <strong>{ title }</strong>
+            <p>{ message }</p>
+        </div>
+    }
+}

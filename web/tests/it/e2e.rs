@@ -1,0 +1,344 @@
+//! End-to-end: `mhub serve` hosts the demo hub and the built app; chromedriver drives headless Chromium.
+//!
+//! Needs the app built (`cargo xtask web`), the `mhub` binary (`cargo build -p cli`) and
+//! Chromium with chromedriver; `cargo xtask ci` provides all three. Screenshots of each page
+//! are written to `target/e2e-screenshots/`.
+
+mod driver;
+
+use driver::Browser;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A running `mhub serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mhub() -> PathBuf {
+    // The test binary is target/<profile>/deps/it-…; the cli's binary sits in target/<profile>.
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("mhub")
+}
+
+fn dist() -> PathBuf {
+    workspace().join("web/dist")
+}
+
+/// Serves `hub` with the built app.
+fn serve(hub: &Path) -> Server {
+    let (bin, dist) = (mhub(), dist());
+    assert!(
+        bin.exists(),
+        "no mhub binary at {}: run `cargo build -p cli` (or `cargo xtask ci`)",
+        bin.display()
+    );
+    assert!(
+        dist.join("index.html").exists(),
+        "the web app is not built in {}: run `cargo xtask web` (or `cargo xtask ci`)",
+        dist.display()
+    );
+    let mut child = Command::new(&bin)
+        .arg("serve")
+        .arg(hub)
+        .args(["--addr", "127.0.0.1:0", "--web"])
+        .arg(&dist)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mhub serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("mhub serve prints its address");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected first line: {line}"
+    );
+    Server { child, url }
+}
+
+fn demo() -> PathBuf {
+    workspace().join("hub")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = workspace().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+#[test]
+fn a_broken_card_shows_its_diagnostic_on_its_line() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!("{}/#/validate", server.url));
+    let editor = browser.find("textarea.source");
+    browser.send_keys(
+        &editor,
+        "# Demo\n---\nmodel-name: demo\nfine-tunable: maybe\n---\n",
+    );
+    browser.wait("document.querySelector('.diag[data-rule=\"wrong-type\"]')");
+    let place = browser.eval_string(
+        "return document.querySelector('.diag[data-rule=\"wrong-type\"] .where').textContent",
+    );
+    assert_eq!(place, "4:15");
+    let message = browser.eval_string(
+        "return document.querySelector('.diag[data-rule=\"wrong-type\"] .message').textContent",
+    );
+    assert_eq!(
+        message,
+        "`fine-tunable` must be `true` or `false`, found `maybe`"
+    );
+    // The editor marks line 4 and no line without a diagnostic.
+    let marked = browser.eval_string(
+        "return [...document.querySelectorAll('.backdrop .line.error')].map(e => e.dataset.line).join(',')",
+    );
+    assert_eq!(marked, "2,4");
+    // The same card under the MindSpore rules: the profile switch re-checks at once.
+    browser.eval_string(
+        "const s = document.querySelector('select[aria-label=\"rules profile\"]'); s.value = 'mindspore'; s.dispatchEvent(new Event('change', {bubbles: true})); return ''",
+    );
+    browser.wait("document.querySelector('.diag[data-rule=\"wrong-type\"]') && document.querySelector('select[aria-label=\"rules profile\"]').value === 'mindspore'");
+    // Clicking a diagnostic selects its place in the editor.
+    browser.click(&browser.find(".diag[data-rule=\"wrong-type\"] .where"));
+    let selected = browser.eval_string(
+        "const t = document.querySelector('textarea.source'); return t.value.slice(t.selectionStart, t.selectionEnd)",
+    );
+    assert_eq!(selected, "maybe");
+    browser.screenshot(&screenshots().join("validate.png"));
+}
+
+#[test]
+fn the_catalogue_lists_and_filters_the_demo_models() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", server.url));
+    browser.wait("document.querySelectorAll('li.model').length === 8");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.count').textContent"),
+        "8 of 8 models"
+    );
+    browser.screenshot(&screenshots().join("catalogue.png"));
+
+    let search = browser.find("input.query");
+    browser.send_keys(&search, "digits");
+    browser.wait("document.querySelectorAll('li.model').length === 1");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('li.model').dataset.uid"),
+        "mhub/cpu/1.0/digits_v1.0_digits"
+    );
+    assert_eq!(browser.eval_string("return location.hash"), "#/?q=digits");
+
+    // The URL is the filter state: opening it shows the same filters.
+    browser.goto(&format!("{}/#/?publisher=onnx&format=onnx", server.url));
+    browser.wait("document.querySelectorAll('li.model').length === 3");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('select[name=\"publisher\"]').value"),
+        "onnx"
+    );
+    browser.screenshot(&screenshots().join("catalogue-filtered.png"));
+    // A facet choice changes the list and the URL.
+    browser.eval_string(
+        "const s = document.querySelector('select[name=\"publisher\"]'); s.value = 'mhub'; s.dispatchEvent(new Event('change', {bubbles: true})); return ''",
+    );
+    browser.wait("document.querySelectorAll('li.model').length === 0 || location.hash.includes('publisher=mhub')");
+    assert_eq!(
+        browser.eval_string("return location.hash"),
+        "#/?publisher=mhub&format=onnx"
+    );
+    browser.wait("document.querySelectorAll('li.model').length === 2");
+}
+
+#[test]
+fn the_digits_model_runs_in_the_page_on_an_uploaded_sample() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mhub/cpu/1.0/digits_v1.0_digits",
+        server.url
+    ));
+    browser.wait("document.querySelector('.try-it') && document.querySelector('.body h2')");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.body h2').textContent"),
+        "Introduction"
+    );
+    assert!(
+        browser
+            .eval_string("return document.querySelector('.commands').textContent")
+            .contains(&format!(
+                "mhub pull --hub {}/ mhub/cpu/1.0/digits_v1.0_digits",
+                server.url
+            ))
+    );
+    browser.screenshot(&screenshots().join("model.png"));
+
+    let sample = workspace().join("hub/models/digits/sample.png");
+    let upload = browser.find("input.image-file");
+    browser.send_keys(
+        &upload,
+        &sample.canonicalize().expect("sample").display().to_string(),
+    );
+    browser.wait(
+        "document.querySelector('.prediction') || document.querySelector('.try-it .error-box')",
+    );
+    let error = browser.eval_string(
+        "const e = document.querySelector('.try-it .error-box'); return e ? e.textContent : ''",
+    );
+    assert_eq!(error, "");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("hub/models/digits/expected.json"))
+            .expect("expected.json"),
+    )
+    .expect("json");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.prediction').dataset.class"),
+        expected["class"].to_string()
+    );
+    assert!(
+        browser
+            .eval_string("return document.querySelector('.latency').textContent")
+            .starts_with("run ")
+    );
+    browser.eval_string("document.querySelector('.result').scrollIntoView(); return ''");
+    browser.screenshot(&screenshots().join("model-run.png"));
+
+    // Drawing on the pad and running gives a ranked answer too.
+    let pad = browser.find("canvas.draw");
+    browser.draw(&pad, &[(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]);
+    browser.click(&browser.find("button.run-drawing"));
+    browser.wait("document.querySelectorAll('.topk li').length === 5 && !document.querySelector('.try-it [role=status].status')");
+    // A single vertical stroke reads as a one.
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.prediction').dataset.class"),
+        "1"
+    );
+    browser.eval_string("document.querySelector('.try-it').scrollIntoView(); return ''");
+    browser.screenshot(&screenshots().join("model-drawn.png"));
+}
+
+#[test]
+fn a_tabular_model_runs_and_bad_numbers_are_explained() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mhub/cpu/1.0/iris_v1.0_iris",
+        server.url
+    ));
+    let field = browser.find("input.numbers-input");
+    browser.send_keys(&field, "6.1, 2.8\n");
+    browser.wait("document.querySelector('.try-it .error-box')");
+    assert!(
+        browser
+            .eval_string("return document.querySelector('.try-it .error-box').textContent")
+            .contains("the model takes 4 numbers, 2 given")
+    );
+    browser.send_keys(&field, ", 4.7, 1.2\n");
+    browser.wait("document.querySelector('.prediction')");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.prediction').dataset.class"),
+        "1"
+    );
+}
+
+#[test]
+fn a_tampered_model_and_a_hostile_card_are_refused_in_the_page() {
+    let hub = tempfile::tempdir().expect("temp dir");
+    copy_tree(&demo(), hub.path());
+    // The model's bytes change after the card was written.
+    let model = hub.path().join("models/digits/model.onnx");
+    let mut bytes = std::fs::read(&model).expect("model");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&model, bytes).expect("write model");
+    // A card body that tries to run script in the page.
+    let card = hub.path().join("assets/mhub/cpu/1.0/digits_v1.0_digits.md");
+    let text = std::fs::read_to_string(&card).expect("card");
+    std::fs::write(&card, format!("{text}\n<script>window.pwned = 1</script>\n\n<img src=x onerror=\"window.pwned = 2\">\n\n[link](javascript:window.pwned=3)\n"))
+        .expect("write card");
+
+    let server = serve(hub.path());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mhub/cpu/1.0/digits_v1.0_digits",
+        server.url
+    ));
+    browser.wait("document.querySelector('.try-it')");
+    let body = browser.eval_string("return document.querySelector('.body').innerHTML");
+    assert!(body.contains("&lt;script&gt;"), "{body}");
+    assert!(body.contains(r##"<a href="#">link</a>"##), "{body}");
+    assert!(!body.contains("javascript:"), "{body}");
+    let upload = browser.find("input.image-file");
+    let sample = workspace()
+        .join("hub/models/digits/sample.png")
+        .canonicalize()
+        .expect("sample");
+    browser.send_keys(&upload, &sample.display().to_string());
+    browser.wait("document.querySelector('.try-it .error-box')");
+    let error =
+        browser.eval_string("return document.querySelector('.try-it .error-box').textContent");
+    assert!(error.contains("has sha256"), "{error}");
+    assert!(error.contains("but its card says `2d63bbbe"), "{error}");
+    assert_eq!(
+        browser.eval_string("return String(window.pwned)"),
+        "undefined"
+    );
+    browser.eval_string("document.querySelector('.try-it').scrollIntoView(); return ''");
+    browser.screenshot(&screenshots().join("model-tampered.png"));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn the_app_works_offline_once_loaded() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    let url = format!("{}/#/?q=iris", server.url);
+    browser.goto(&url);
+    browser.wait("navigator.serviceWorker.controller !== null");
+    // Loaded again under the service worker, which keeps what the page fetches.
+    browser.goto(&format!("{}/#/?q=digits", server.url));
+    browser.wait("document.querySelectorAll('li.model').length === 1");
+    drop(server);
+    browser.goto(&url);
+    browser.wait("document.querySelectorAll('li.model').length === 1");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('li.model').dataset.uid"),
+        "mhub/cpu/1.0/iris_v1.0_iris"
+    );
+}
