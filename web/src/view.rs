@@ -43,13 +43,13 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
 
 /// `url` made absolute against the page's address.
 pub fn absolute(url: &str) -> String {
-    let base = gloo_utils_base();
+    let base = page_address();
     web_sys::Url::new_with_base(url, &base).map_or_else(|_| url.to_owned(), |u| u.href())
 }
 
 /// The page's address without its hash and file name: the hub's base URL.
 pub fn hub_url() -> String {
-    let base = gloo_utils_base();
+    let base = page_address();
     let without_hash = base.split('#').next().unwrap_or_default();
     let without_query = without_hash.split('?').next().unwrap_or_default();
     match without_query.rfind('/') {
@@ -58,7 +58,7 @@ pub fn hub_url() -> String {
     }
 }
 
-fn gloo_utils_base() -> String {
+fn page_address() -> String {
     web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default()

@@ -2,7 +2,7 @@
 //!
 //! Tract trusts a model's numbers: a `ConstantOfShape` of `[100000, 100000, 100]`
 //! asks for 8 TB, a 40,000-node chain takes most of a minute to load, a STRING
-//! initializer with raw data hits an `unimplemented!`. This reader walks the
+//! initializer with raw data makes tract panic. This reader walks the
 //! protobuf wire format directly (no schema, no allocation proportional to the
 //! claims it reads) and bounds what the model may ask for.
 

@@ -21,7 +21,7 @@ async fn until(root: &Element, test: impl Fn(&Element) -> bool + 'static) {
         return;
     }
     // A promise resolved by a MutationObserver callback.
-    let (mut sender, receiver) = futures_channel();
+    let (mut sender, receiver) = resolvable();
     let root_clone = root.clone();
     let callback = Closure::<dyn FnMut()>::new(move || {
         if test(&root_clone) {
@@ -45,7 +45,7 @@ async fn until(root: &Element, test: impl Fn(&Element) -> bool + 'static) {
 }
 
 /// A promise and the function that resolves it.
-fn futures_channel() -> (impl FnMut(), js_sys::Promise) {
+fn resolvable() -> (impl FnMut(), js_sys::Promise) {
     let mut resolve_slot: Option<js_sys::Function> = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| resolve_slot = Some(resolve));
     let mut resolve = resolve_slot;

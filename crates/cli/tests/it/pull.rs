@@ -20,7 +20,8 @@ fn bytes(len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn sha(data: &[u8]) -> String {
+/// The lowercase hex sha256 of `data`; the other modules of this binary use it too.
+pub(crate) fn sha(data: &[u8]) -> String {
     use std::fmt::Write as _;
     let digest = <sha2::Sha256 as sha2::Digest>::digest(data);
     digest.iter().fold(String::new(), |mut s, b| {

@@ -1,5 +1,6 @@
 //! `mhub serve` and `mhub mirror` end to end: a served hub pulled from, and a mirror that outlives its origin.
 
+use super::pull::sha;
 use super::{repo, transcript};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -160,14 +161,6 @@ fn mirrorable_card(link: &str, sha256: &str) -> String {
          license: Apache2.0\nsummary: test blob\nallow-cache-ckpt: true\nasset:\n  - file-format: ckpt\n    \
          asset-link: {link}\n    asset-sha256: {sha256}\n---\n## Usage\n"
     )
-}
-
-fn sha(data: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[test]
