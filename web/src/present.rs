@@ -3,22 +3,8 @@
 use manifest::{Diagnostic, Severity};
 use std::collections::BTreeMap;
 
-/// A byte count for people: `19.1 KiB`.
-#[allow(clippy::cast_precision_loss)]
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+/// A byte count for people: `19.1 KiB` (one formatter, shared with the cli).
+pub use manifest::format_size as bytes;
 
 /// Milliseconds with a precision that suits their size: `0.42 ms`, `12.3 ms`, `1520 ms`.
 pub fn millis(ms: f64) -> String {

@@ -154,22 +154,11 @@ fn infer(root: &Path) -> Result<(), String> {
 
 /// Pulls a 1 GiB asset from a loopback server next to `curl -o`, and times a cached hit.
 fn pull(root: &Path) -> Result<(), String> {
-    use sha2::Digest as _;
     crate::run("cargo", &["build", "--release", "--locked", "-p", "cli"])?;
     let mhub = root.join("target/release/mhub");
     let size = 1usize << 30;
-    let mut data = vec![0u8; size];
-    let mut x = 0x2545_f491_4f6c_dd1d_u64;
-    for chunk in data.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
-    let digest: String = sha2::Sha256::digest(&data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let data = testserver::bytes(size);
+    let digest = testserver::sha256(&data);
     let server = testserver::Server::start();
     let uid = "bench/cpu/1.0/big_v1.0_cifar10";
     let card = format!(

@@ -1,53 +1,23 @@
-//! House rules and crate boundaries, checked from the sources and `cargo metadata`.
+//! House rules and crate boundaries, checked on the sources and on the graph cargo resolves.
+//!
+//! The rules are pure functions over data: `graph.rs` over the workspace's packages and each
+//! crate's resolved dependency graph, `sources.rs` over the `.rs` files and ARCHITECTURE.md.
+//! This file gathers that data: it reads the files and runs cargo.
+
+mod graph;
+mod sources;
+
+pub(crate) use graph::{Build, Graph, REACH, check_packages, check_reach, packages};
+pub(crate) use sources::{Source, check_architecture, check_sources};
 
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-/// Crates that must stay pure (no I/O, wasm32-safe), with every dependency they may have.
-const PURE: &[(&str, &[&str])] = &[
-    ("uid", &["thiserror"]),
-    ("manifest", &["saphyr-parser", "serde", "thiserror", "uid"]),
-];
-
-/// Dependencies only one crate may have.
-const EXCLUSIVE: &[(&str, &str)] = &[
-    ("anyhow", "cli"),
-    ("clap", "cli"),
-    ("tract-onnx", "runtime"),
-    ("tract-core", "runtime"),
-    ("reqwest", "cache"),
-    ("axum", "server"),
-    ("hyper", "server"),
-    ("hyper-util", "server"),
-    ("tower-http", "server"),
-    ("tracing-subscriber", "cli"),
-];
-
-/// What the server may not depend on: it reads a hub tree and runs no model.
-const SERVER_FORBIDDEN: &[&str] = &["runtime", "tract-onnx", "testserver"];
-
-/// What the web app may not depend on: it runs in the browser and never links tract.
-const WEB_FORBIDDEN: &[&str] = &[
-    "runtime",
-    "cache",
-    "server",
-    "tract-onnx",
-    "reqwest",
-    "tokio",
-];
-
-/// File names the house style forbids.
-const FORBIDDEN_FILES: &[&str] = &["mod.rs", "utils.rs", "helpers.rs", "common.rs"];
-
-/// Crates allowed to read environment variables.
-const ENV_READERS: &[&str] = &["crates/cli", "xtask"];
 
 /// Runs every check, returning all failures at once.
 pub(crate) fn check(root: &Path) -> Result<(), String> {
-    let mut problems = check_sources(root);
-    problems.extend(check_manifests(root));
+    let problems = problems(root);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -59,7 +29,56 @@ pub(crate) fn check(root: &Path) -> Result<(), String> {
     }
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+fn problems(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask", "web"] {
+        rust_files(root, &root.join(dir), &mut files, &mut problems);
+    }
+    problems.extend(check_sources(&files));
+    let architecture = fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_else(|e| {
+        problems.push(format!("ARCHITECTURE.md: cannot read: {e}"));
+        String::new()
+    });
+    problems.extend(check_architecture(&architecture, &|path| {
+        root.join(path).exists()
+    }));
+    // The workspace's members and each reach rule's graph, taken in parallel: each `cargo tree`
+    // takes a few tenths of a second.
+    let (meta, trees) = std::thread::scope(|scope| {
+        let trees: Vec<_> = REACH
+            .iter()
+            .map(|rule| scope.spawn(move || (rule, tree(root, rule.krate, rule.build))))
+            .collect();
+        let meta = metadata(root);
+        let trees: Vec<_> = trees.into_iter().filter_map(|t| t.join().ok()).collect();
+        (meta, trees)
+    });
+    let meta = match meta {
+        Ok(meta) => meta,
+        Err(e) => {
+            problems.push(e);
+            return problems;
+        }
+    };
+    let packages = packages(&meta, root, &|path| {
+        fs::read_to_string(path).unwrap_or_default()
+    });
+    problems.extend(check_packages(&packages, &architecture));
+    for (rule, tree) in trees {
+        // A rule applies once its crate exists.
+        if !packages.iter().any(|p| p.name == rule.krate) {
+            continue;
+        }
+        match tree.and_then(|text| Graph::parse(&text)) {
+            Ok(graph) => problems.extend(check_reach(rule, &graph)),
+            Err(e) => problems.push(format!("`{}`: {e}", rule.krate)),
+        }
+    }
+    problems
+}
+
+fn rust_files(root: &Path, dir: &Path, out: &mut Vec<Source>, problems: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -72,144 +91,68 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if path.is_dir() {
-            rust_files(&path, out);
+            rust_files(root, &path, out, problems);
         } else if name.ends_with(".rs") {
-            out.push(path);
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            match fs::read_to_string(&path) {
+                Ok(text) => out.push(Source { path: rel, text }),
+                Err(e) => problems.push(format!("{rel}: cannot read: {e}")),
+            }
         }
     }
 }
 
-/// Source-level rules: a `//!` first line, no forbidden file names, env vars only where allowed.
-pub(crate) fn check_sources(root: &Path) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut files = Vec::new();
-    for dir in ["crates", "xtask", "web"] {
-        rust_files(&root.join(dir), &mut files);
-    }
-    for file in files {
-        let rel = file
-            .strip_prefix(root)
-            .unwrap_or(&file)
-            .display()
-            .to_string();
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if FORBIDDEN_FILES.contains(&name.as_str()) {
-            problems.push(format!(
-                "{rel}: `{name}` is not allowed; use `foo.rs` + `foo/` and name the concept"
-            ));
-        }
-        let Ok(text) = fs::read_to_string(&file) else {
-            problems.push(format!("{rel}: cannot read"));
-            continue;
-        };
-        if !text.starts_with("//!") {
-            problems.push(format!("{rel}: must start with a one-line `//!` doc"));
-        }
-        let reads_env = text.contains("env::var(")
-            || text.contains("env::var_os(")
-            || text.contains("env::vars(");
-        if reads_env && !ENV_READERS.iter().any(|dir| rel.starts_with(dir)) {
-            problems.push(format!(
-                "{rel}: only the cli reads environment variables; take the value as a parameter"
-            ));
-        }
-        if name == "lib.rs" && !text.contains("# Example") {
-            problems.push(format!("{rel}: the crate docs need a compiled `# Example`"));
-        }
-    }
-    problems
-}
-
-fn metadata(root: &Path) -> Result<Value, String> {
+/// Runs cargo in the workspace root and returns its standard output.
+fn cargo(root: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new(env!("CARGO"))
-        .args([
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run `cargo {}`: {e}", args.join(" ")))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("`cargo {}`: {e}", args.join(" ")))
+}
+
+/// The workspace members, their manifests and direct dependencies on every target.
+fn metadata(root: &Path) -> Result<Value, String> {
+    let text = cargo(
+        root,
+        &[
             "metadata",
             "--format-version",
             "1",
             "--no-deps",
             "--offline",
-        ])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("cannot read cargo metadata: {e}"))
+            "--locked",
+        ],
+    )?;
+    serde_json::from_str(&text).map_err(|e| format!("cannot read cargo metadata: {e}"))
 }
 
-/// Manifest-level rules: folder = package name, internal settings, dependency boundaries, ARCHITECTURE.md.
-fn check_manifests(root: &Path) -> Vec<String> {
-    let meta = match metadata(root) {
-        Ok(m) => m,
-        Err(e) => return vec![e],
-    };
-    let architecture = fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
-    let mut problems = Vec::new();
-    for package in meta["packages"].as_array().into_iter().flatten() {
-        let name = package["name"].as_str().unwrap_or_default();
-        let manifest = PathBuf::from(package["manifest_path"].as_str().unwrap_or_default());
-        let dir = manifest.parent().unwrap_or(root);
-        let rel = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-        let folder = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if folder != name {
-            problems.push(format!(
-                "{rel}: package `{name}` must live in a folder named `{name}`"
-            ));
-        }
-        if package["version"].as_str() != Some("0.0.0") {
-            problems.push(format!("{rel}: internal crates have `version = \"0.0.0\"`"));
-        }
-        if package["publish"].as_array().is_none_or(|p| !p.is_empty()) {
-            problems.push(format!("{rel}: internal crates have `publish = false`"));
-        }
-        let toml = fs::read_to_string(&manifest).unwrap_or_default();
-        if !toml.contains("[lints]\nworkspace = true") {
-            problems.push(format!(
-                "{rel}: add `[lints]\\nworkspace = true` to Cargo.toml"
-            ));
-        }
-        if !architecture.contains(&format!("`{rel}/`")) {
-            problems.push(format!("ARCHITECTURE.md: describe `{rel}/`"));
-        }
-        let deps: Vec<&str> = package["dependencies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|d| d["kind"].is_null())
-            .filter_map(|d| d["name"].as_str())
-            .collect();
-        if let Some((_, allowed)) = PURE.iter().find(|(n, _)| *n == name) {
-            for dep in &deps {
-                if !allowed.contains(dep) {
-                    problems.push(format!(
-                        "{rel}: `{name}` is pure and may not depend on `{dep}`"
-                    ));
-                }
-            }
-        }
-        let forbidden = match name {
-            "web" => WEB_FORBIDDEN,
-            "server" => SERVER_FORBIDDEN,
-            _ => &[],
-        };
-        for dep in deps.iter().filter(|d| forbidden.contains(d)) {
-            problems.push(format!("{rel}: `{name}` may not depend on `{dep}`"));
-        }
-        for (dep, owner) in EXCLUSIVE {
-            if deps.contains(dep) && name != *owner {
-                problems.push(format!("{rel}: only `{owner}` may depend on `{dep}`"));
-            }
-        }
-    }
-    problems
+/// The normal dependencies cargo resolves when it builds `krate` alone, proc-macros left out.
+fn tree(root: &Path, krate: &str, build: Build) -> Result<String, String> {
+    let mut args = vec![
+        "tree",
+        "--offline",
+        "--locked",
+        "-p",
+        krate,
+        "-e",
+        "normal,no-proc-macro",
+        "--prefix",
+        "depth",
+    ];
+    args.extend(build.args());
+    cargo(root, &args)
 }

@@ -109,6 +109,9 @@ pub enum Error {
         /// Which entry, and why.
         reason: String,
     },
+    /// A hub tree on disk could not be read.
+    #[error(transparent)]
+    Tree(#[from] hubtree::Error),
     /// A [`crate::HubBuilder`] missing something it needs.
     #[error("incomplete hub configuration: {0}")]
     Config(&'static str),

@@ -1,8 +1,9 @@
 //! HTTP: a hardened client, small documents, and resumable, verified, bounded downloads.
 
 use crate::Progress;
-use crate::digest::Hasher;
 use crate::error::{Error, Result, io};
+use hubtree::CopyError;
+use manifest::{Hasher, Sha256};
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::{StatusCode, Url, redirect};
@@ -246,7 +247,7 @@ impl Fetcher {
         size: Option<u64>,
         limit: Option<u64>,
         progress: &dyn Progress,
-    ) -> Result<(String, u64)> {
+    ) -> Result<(Sha256, u64)> {
         let limit = size.or(limit).unwrap_or(self.config.max_size);
         let mut file = OpenOptions::new()
             .create(true)
@@ -262,17 +263,15 @@ impl Fetcher {
             have = 0;
         } else if have > 0 {
             // Resume: the partial's bytes seed the hash.
-            let mut buf = vec![0u8; 1 << 16];
             file.seek(SeekFrom::Start(0)).map_err(io("read", part))?;
-            let mut left = have;
-            while left > 0 {
-                let n = file.read(&mut buf).map_err(io("read", part))?;
-                if n == 0 {
-                    break;
-                }
-                seed.update(&buf[..n]);
-                left = left.saturating_sub(n as u64);
-            }
+            hubtree::feed(&mut seed, (&mut file).take(have), std::io::sink(), None).map_err(
+                |e| match e {
+                    CopyError::Read(e) | CopyError::Write(e) => io("read", part)(e),
+                    CopyError::TooLong { .. } => {
+                        io("read", part)(std::io::ErrorKind::FileTooLarge.into())
+                    }
+                },
+            )?;
         }
         let flusher_file = file.try_clone().map_err(io("open", part))?;
         progress.start(url.as_str(), size, have);

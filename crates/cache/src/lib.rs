@@ -36,18 +36,15 @@
 //! ```
 //!
 //! [`mirror`] keeps a hub's own copies of the external assets of cards that set
-//! `allow-cache-ckpt: true`, verified the same way, inside the hub tree, where any
-//! server or static host serves them and the index names them ([`index_entry`]):
+//! `allow-cache-ckpt: true`, verified the same way, in the hub tree's mirror store
+//! (`<hub>/mirror/sha256/<hex>`; the layout is `hubtree`'s). Pulling from a hub prefers
+//! its mirror (its `mirror/sha256/<hex>` on disk, or the `mirror` link of its
+//! `index.json` over HTTP) and falls back to the card's link.
 //!
-//! ```text
-//! <hub>/mirror/
-//! ├── sha256/<hex>               verified blobs, read-only; the index's `mirror` links point here
-//! ├── .tmp/                      partial downloads, resumed by the next run; hidden, never served
-//! └── .locks/                    per-blob locks
-//! ```
-//!
-//! Pulling from a hub prefers its mirror (its `mirror/sha256/<hex>` on disk, or the
-//! `mirror` link of its `index.json` over HTTP) and falls back to the card's link.
+//! The modules, one concept each: `client` (the [`Hub`]: list, info, pull; `client/repo`
+//! for repositories), `blobs` (storing one verified asset), `store` (the on-disk
+//! layout, locks, records), `maintain` ([`Cache`]: verify, remove, prune), `fetch`
+//! (the hardened HTTP client), `source`, `archive` and `mirror`.
 //!
 //! # Example
 //!
@@ -69,29 +66,24 @@
 //! ```
 
 mod archive;
-mod digest;
+mod blobs;
+mod client;
 mod error;
 mod fetch;
-mod hub;
+mod maintain;
 mod mirror;
 mod source;
 mod store;
-mod tree;
 
-pub use digest::Expected;
+pub use client::{
+    DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Info, Listing, Pulled, PulledAsset,
+};
 pub use error::{Error, Result};
 pub use fetch::NetConfig;
-pub use hub::{
-    Cache, CachedModel, DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Info, Listing, Pulled,
-    PulledAsset, Removed, VerifyReport, resolve_dir,
-};
-pub use mirror::{
-    MIRROR_DIR, MirrorReport, MirroredAsset, SkippedAsset, index_entry, index_hub, mirror,
-    mirror_link,
-};
+pub use maintain::{Cache, CachedModel, Removed, VerifyReport, resolve_dir};
+pub use mirror::{MirrorReport, MirroredAsset, SkippedAsset, mirror};
 pub use source::Source;
-pub use store::{Record, StoredAsset, hash_file};
-pub use tree::{CardFile, find_cards, read_card};
+pub use store::{Record, StoredAsset};
 
 /// Hears about download progress; the cli draws bars with it. Every method
 /// has an empty default.

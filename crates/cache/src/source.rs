@@ -1,6 +1,7 @@
 //! Hub sources: a hub tree on disk, a hub published over HTTP, or a repository archive.
 
 use crate::error::{Error, Result};
+use manifest::Link;
 use reqwest::Url;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -60,28 +61,18 @@ pub(crate) enum Location {
     Url(String),
 }
 
-/// Whether `link` is a safe path relative to a hub root: no scheme, nothing absolute, no `..`.
-pub(crate) fn is_safe_relative(link: &str) -> bool {
-    !link.is_empty()
-        && !link.contains("://")
-        && !link.starts_with('/')
-        && !link.contains('\\')
-        && link
-            .split('/')
-            .all(|p| !p.is_empty() && p != "." && p != "..")
-        && !link.chars().any(|c| c.is_control())
-}
-
-/// Resolves a card's `asset-link` against a hub root on disk or a base url.
+/// Resolves a card's `asset-link` against a hub root on disk or a base url, by the
+/// one link rule ([`manifest::Link`]).
 pub(crate) fn locate(link: &str, root: Result<&Path, &Url>) -> Result<Location> {
-    if link.starts_with("https://") || link.starts_with("http://") {
-        return Ok(Location::Url(link.to_owned()));
-    }
-    if !is_safe_relative(link) {
-        return Err(Error::BadUrl {
-            url: link.to_owned(),
-            reason: "asset links are https urls or paths inside the hub, without `..`".to_owned(),
-        });
+    match Link::parse(link) {
+        Ok(Link::Https(url) | Link::Http(url)) => return Ok(Location::Url(url.to_owned())),
+        Ok(Link::InHub(_)) => {}
+        Err(why) => {
+            return Err(Error::BadUrl {
+                url: link.to_owned(),
+                reason: why.to_string(),
+            });
+        }
     }
     match root {
         Ok(dir) => Ok(Location::File(dir.join(link))),

@@ -1,10 +1,9 @@
 //! The on-disk cache: versioned layout, atomic writes, per-entry locks, content-addressed blobs.
 
-use crate::digest::{Expected, Hasher};
 use crate::error::{Error, Result, io};
+use manifest::{Expected, Sha256};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -37,7 +36,7 @@ pub struct StoredAsset {
     /// The card's `asset-sha256`, as declared (64 digits, or a prefix).
     pub declared: String,
     /// The full sha256 of the stored bytes.
-    pub sha256: String,
+    pub sha256: Sha256,
     /// The size in bytes.
     pub size: u64,
 }
@@ -71,10 +70,10 @@ impl Store {
     /// partial downloads and locks in hidden folders that a server never shows.
     pub(crate) fn open_mirror(hub: &Path) -> Result<Store> {
         Store::with_folders(
-            &hub.join(crate::mirror::MIRROR_DIR),
-            "sha256",
-            ".tmp",
-            ".locks",
+            &hub.join(hubtree::MIRROR_DIR),
+            hubtree::MIRROR_BLOBS,
+            hubtree::MIRROR_TMP,
+            hubtree::MIRROR_LOCKS,
         )
     }
 
@@ -164,22 +163,25 @@ impl Store {
         &self,
         expected: &Expected,
         size: Option<u64>,
-    ) -> Result<Option<(String, u64)>> {
+    ) -> Result<Option<(Sha256, u64)>> {
         let fits = |path: &Path| -> Option<u64> {
             let len = fs::metadata(path).ok().filter(|m| m.is_file())?.len();
             size.is_none_or(|s| s == len).then_some(len)
         };
         match expected {
-            Expected::Full(sha) => Ok(fits(&self.blob_path(sha)).map(|len| (sha.clone(), len))),
+            Expected::Full(sha) => {
+                Ok(fits(&self.blob_path(sha.as_str())).map(|len| (sha.clone(), len)))
+            }
             Expected::Prefix(prefix) => {
                 let dir = &self.blobs;
                 for entry in fs::read_dir(dir).map_err(io("list", dir))? {
                     let entry = entry.map_err(io("list", dir))?;
                     let name = entry.file_name().to_string_lossy().into_owned();
                     if name.starts_with(prefix.as_str())
+                        && let Some(sha) = Sha256::parse(&name)
                         && let Some(len) = fits(&entry.path())
                     {
-                        return Ok(Some((name, len)));
+                        return Ok(Some((sha, len)));
                     }
                 }
                 Ok(None)
@@ -188,13 +190,13 @@ impl Store {
     }
 
     /// Moves a verified temporary file into the blob store under its sha256.
-    pub(crate) fn commit_blob(&self, temp: &Path, sha256: &str) -> Result<PathBuf> {
-        let target = self.blob_path(sha256);
+    pub(crate) fn commit_blob(&self, temp: &Path, sha256: &Sha256) -> Result<PathBuf> {
+        let target = self.blob_path(sha256.as_str());
         let mut perms = fs::metadata(temp).map_err(io("read", temp))?.permissions();
         perms.set_readonly(true);
         fs::set_permissions(temp, perms).map_err(io("protect", temp))?;
         fs::rename(temp, &target).map_err(io("rename", temp))?;
-        sync_dir(target.parent().unwrap_or(&self.root));
+        hubtree::sync_dir(target.parent().unwrap_or(&self.root));
         Ok(target)
     }
 
@@ -202,18 +204,11 @@ impl Store {
     pub(crate) fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
         let parent = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(parent).map_err(io("create", parent))?;
-        let temp = self.unique_temp("write");
-        let result = (|| {
-            let mut file = File::create(&temp).map_err(io("create", &temp))?;
-            file.write_all(bytes).map_err(io("write", &temp))?;
-            file.sync_all().map_err(io("sync", &temp))?;
-            fs::rename(&temp, path).map_err(io("rename", &temp))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        sync_dir(parent);
-        result
+        Ok(hubtree::write_atomic_via(
+            &self.unique_temp("write"),
+            path,
+            bytes,
+        )?)
     }
 
     /// Reads a model's record, if it was pulled.
@@ -313,28 +308,4 @@ fn collect_records(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()>
         }
     }
     Ok(())
-}
-
-/// Makes a rename durable; failure only weakens durability, so it is ignored.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-/// The sha256 (lowercase hex) and length of a file, read in full.
-pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = File::open(path).map_err(io("open", path))?;
-    let mut hasher = Hasher::default();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut len = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(io("read", path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        len += n as u64;
-    }
-    Ok((hasher.finish(), len))
 }

@@ -3,6 +3,7 @@
 use crate::hub::DirArgs;
 use crate::{Outcome, print};
 use cache::Cache;
+use manifest::format_size as size;
 
 /// Arguments of `mhub cache`.
 #[derive(clap::Args)]
@@ -32,21 +33,6 @@ enum Action {
     },
     /// Remove files no model uses and downloads nobody is resuming
     Prune,
-}
-
-fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {

@@ -181,31 +181,18 @@ pub(crate) struct InfoArgs {
 
 /// `mhub info MODEL.onnx`: the model's own inputs and outputs, read in a worker.
 fn info_local(args: &InfoArgs) -> anyhow::Result<Outcome> {
-    let value = crate::worker::call(Path::new(&args.model), None, args.limits)?;
+    let spec = crate::worker::inspect(Path::new(&args.model), args.limits)?.spec;
     if args.json {
-        let spec = json!({"model": args.model, "inputs": value["inputs"], "outputs": value["outputs_spec"]});
+        let spec = json!({"model": args.model, "inputs": spec.inputs, "outputs": spec.outputs});
         print(&format!("{}\n", serde_json::to_string_pretty(&spec)?))?;
         return Ok(Outcome::Clean);
     }
     let mut out = format!("{}\n", args.model);
-    for (title, key) in [("inputs", "inputs"), ("outputs", "outputs_spec")] {
+    for (title, tensors) in [("inputs", &spec.inputs), ("outputs", &spec.outputs)] {
         out += &format!("  {title}\n");
-        for t in value[key].as_array().into_iter().flatten() {
-            let dims: Vec<String> = t["shape"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| {
-                    d.as_u64()
-                        .map_or_else(|| d.as_str().unwrap_or("?").to_owned(), |n| n.to_string())
-                })
-                .collect();
-            out += &format!(
-                "    {:<16}{:<9}[{}]\n",
-                t["name"].as_str().unwrap_or("?"),
-                t["dtype"].as_str().unwrap_or("?"),
-                dims.join(", ")
-            );
+        for t in tensors {
+            let dims: Vec<String> = t.shape.iter().map(ToString::to_string).collect();
+            out += &format!("    {:<16}{:<9}[{}]\n", t.name, t.dtype, dims.join(", "));
         }
     }
     print(&out)?;
@@ -401,7 +388,7 @@ pub(crate) struct PullArgs {
 
 fn pulled_text(p: &Pulled) -> String {
     let how = if p.from_cache { "cached" } else { "pulled" };
-    let mut out = format!("{how} {}\n  card    {}\n", p.key, p.card.display());
+    let mut out = format!("{how} {}\n  card    {}\n", p.key, p.card_path.display());
     for a in &p.assets {
         let check = if a.prefix_only {
             "sha256 prefix checked"
@@ -439,7 +426,7 @@ pub(crate) fn pull(args: &PullArgs) -> anyhow::Result<Outcome> {
             .iter()
             .map(|a| json!({"format": a.format, "link": a.link, "path": a.path, "sha256": a.sha256, "size": a.size, "prefix_only": a.prefix_only}))
             .collect();
-        let value = json!({"key": pulled.key, "card": pulled.card, "assets": assets, "from_cache": pulled.from_cache, "warnings": pulled.warnings});
+        let value = json!({"key": pulled.key, "card": pulled.card_path, "assets": assets, "from_cache": pulled.from_cache, "warnings": pulled.warnings});
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
     } else {
         print(&pulled_text(&pulled))?;

@@ -2,10 +2,9 @@
 
 use crate::validate::{self, Summary};
 use crate::{Outcome, print, warn};
-use anyhow::{Context as _, bail};
-use manifest::{Index, Profile};
+use hubtree::Policy;
+use manifest::Profile;
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 /// Arguments of `mhub index`.
@@ -23,6 +22,9 @@ pub(crate) struct Args {
     /// Rule set the cards must pass.
     #[arg(long, default_value = "mhub")]
     profile: Profile,
+    /// Index the valid cards and list the others, instead of refusing the tree.
+    #[arg(long)]
+    skip_invalid: bool,
 }
 
 impl Args {
@@ -33,6 +35,7 @@ impl Args {
             output: None,
             check: false,
             profile,
+            skip_invalid: false,
         }
     }
 }
@@ -40,43 +43,38 @@ impl Args {
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     let assets = args.hub.join("assets");
     if !assets.is_dir() {
-        bail!(
-            "`{}` is not a hub tree: it has no `assets/` folder",
-            args.hub.display()
-        );
-    }
-    let files = cache::find_cards(std::slice::from_ref(&assets))?;
-    let checked = validate::check_all(files, args.profile);
-    let summary = Summary::of(&checked);
-    if summary.errors > 0 || summary.unreadable > 0 {
-        print(&validate::render_human(&checked))?;
-        warn(&format!(
-            "{}\nerror: index not written: fix the errors above first\n",
-            summary.line()
-        ));
-        return summary.outcome().map(|_| Outcome::Problems);
-    }
-    let mut entries = Vec::new();
-    for c in &checked {
-        let Ok(report) = &c.result else { continue };
-        let is_translation = c
-            .file
-            .card_path
-            .as_deref()
-            .and_then(manifest::english_sibling)
-            .is_some();
-        match &report.uid {
-            Some(uid) if !is_translation => {
-                entries.push(cache::index_entry(&args.hub, uid, &report.card));
-            }
-            Some(_) => {}
-            None => bail!(
-                "`{}` has no valid model id, so it cannot be indexed",
-                c.file.path.display()
-            ),
+        return Err(hubtree::Error::NotAHub {
+            path: args.hub.clone(),
         }
+        .into());
     }
-    let index = Index::new(entries);
+    let files = hubtree::find_cards(std::slice::from_ref(&assets))?;
+    let checked = hubtree::check_cards(files, args.profile);
+    let policy = if args.skip_invalid {
+        Policy::SkipInvalid
+    } else {
+        Policy::RefuseInvalid
+    };
+    let built = match hubtree::build_index(&args.hub, &checked, policy) {
+        Err(e @ hubtree::Error::Refused { .. }) => {
+            let summary = Summary::of(&checked);
+            print(&validate::render_human(&checked))?;
+            warn(&format!(
+                "{}\nerror: {e}: fix them, or pass --skip-invalid to index the others\n",
+                summary.line()
+            ));
+            return summary.outcome().map(|_| Outcome::Problems);
+        }
+        other => other?,
+    };
+    for card in &built.left_out {
+        warn(&format!(
+            "warning: `{}` left out of the index: {}\n",
+            card.path.display(),
+            card.reason
+        ));
+    }
+    let index = built.index;
     let json = format!("{}\n", serde_json::to_string_pretty(&index)?);
     let target = args
         .output
@@ -102,7 +100,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     if target.as_os_str() == "-" {
         print(&json)?;
     } else {
-        write_atomically(&target, json.as_bytes())?;
+        hubtree::write_atomic(&target, json.as_bytes())?;
         print(&format!(
             "wrote {} models to `{}`\n",
             index.models.len(),
@@ -110,31 +108,4 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         ))?;
     }
     Ok(Outcome::Clean)
-}
-
-/// Writes through a temporary file in the same folder and renames it over the target.
-fn write_atomically(target: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)
-            .with_context(|| format!("cannot create `{}`", temp.display()))?;
-        file.write_all(bytes)
-            .with_context(|| format!("cannot write `{}`", temp.display()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot sync `{}`", temp.display()))?;
-        fs::rename(&temp, target)
-            .with_context(|| format!("cannot move `{}` to `{}`", temp.display(), target.display()))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
 }

@@ -28,7 +28,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         allow_http: args.allow_http,
         ..NetConfig::default()
     };
-    let report = cache::mirror(&args.hub, &net, &Bars::new(args.quiet))?;
+    let report = cache::mirror(&args.hub, args.profile, &net, &Bars::new(args.quiet))?;
     for s in &report.skipped {
         warn(&format!(
             "warning: `{}` of `{}` is not mirrored: {}\n",
@@ -63,7 +63,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             "  {}  {}\n    -> {} ({} bytes, sha256 verified)\n",
             a.uid,
             a.link,
-            cache::mirror_link(&a.sha256),
+            hubtree::mirror_link(&a.sha256),
             a.size
         );
     }

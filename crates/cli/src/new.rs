@@ -2,7 +2,6 @@
 
 use crate::{Outcome, print, warn, worker};
 use anyhow::{Context as _, bail};
-use serde_json::Value;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -115,14 +114,13 @@ fn scalar(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-fn shape_text(shape: &Value) -> String {
+/// A shape as a card writes it: symbolic dimensions are `-1`.
+fn shape_text(shape: &[infer::Dim]) -> String {
     let dims: Vec<String> = shape
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| {
-            d.as_u64()
-                .map_or_else(|| "-1".to_owned(), |n| n.to_string())
+        .iter()
+        .map(|d| match d {
+            infer::Dim::Fixed(n) => n.to_string(),
+            infer::Dim::Symbol(_) => "-1".to_owned(),
         })
         .collect();
     format!("[{}]", dims.join(", "))
@@ -145,7 +143,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     // The model is untrusted until published: read its IO spec in a worker.
-    let spec = worker::call(&args.model, None, args.limits)?;
+    let spec = worker::inspect(&args.model, args.limits)?.spec;
     let labels = match &args.labels {
         Some(p) => fs::read_to_string(p)
             .with_context(|| format!("cannot read `{}`", p.display()))?
@@ -167,14 +165,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     let dir = format!("models/{}", uid);
     let mut copies = Vec::new();
     let (model_link, copy) = place(&args.hub, &args.model, &dir, "model.onnx")?;
-    let (sha, size) = cache::hash_file(&args.model)?;
+    let (sha, size) = hubtree::hash_file(&args.model)?;
     copies.extend(copy.map(|from| (from, model_link.clone())));
     let mut assets = format!(
         "- file-format: onnx\n  asset-link: {model_link}\n  asset-sha256: {sha}\n  asset-size: {size}\n"
     );
     if let Some(path) = &args.labels {
         let (link, copy) = place(&args.hub, path, &dir, "labels.txt")?;
-        let (sha, size) = cache::hash_file(path)?;
+        let (sha, size) = hubtree::hash_file(path)?;
         copies.extend(copy.map(|from| (from, link.clone())));
         let _ = write!(
             assets,
@@ -182,25 +180,26 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     let mut io = String::new();
-    for (key, field) in [("inputs", "inputs"), ("outputs", "outputs_spec")] {
+    for (key, tensors) in [("inputs", &spec.inputs), ("outputs", &spec.outputs)] {
         let _ = writeln!(io, "{key}:");
-        for t in spec[field].as_array().into_iter().flatten() {
+        for t in tensors {
             let _ = write!(
                 io,
                 "- name: {}\n  dtype: {}\n  shape: {}\n",
-                t["name"].as_str().unwrap_or_default(),
-                t["dtype"].as_str().unwrap_or_default(),
-                shape_text(&t["shape"])
+                t.name,
+                t.dtype,
+                shape_text(&t.shape)
             );
             if key == "outputs" {
-                let big: Vec<u64> = t["shape"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_u64)
-                    .filter(|d| *d > 1)
+                let big: Vec<usize> = t
+                    .shape
+                    .iter()
+                    .filter_map(|d| match d {
+                        infer::Dim::Fixed(n) if *n > 1 => Some(*n),
+                        _ => None,
+                    })
                     .collect();
-                let kind = if labels > 0 && big == [labels as u64] {
+                let kind = if labels > 0 && big == [labels] {
                     "classes"
                 } else {
                     "raw"
@@ -209,12 +208,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let first = |field: &str| spec[field][0]["name"].as_str().unwrap_or("?").to_owned();
+    let first =
+        |tensors: &[infer::TensorSpec]| tensors.first().map_or("?", |t| t.name.as_str()).to_owned();
     let summary = args.summary.clone().unwrap_or_else(|| {
         format!(
             "{model_name} in ONNX, from {} to {}",
-            first("inputs"),
-            first("outputs_spec")
+            first(&spec.inputs),
+            first(&spec.outputs)
         )
     });
     let dataset_line = dataset

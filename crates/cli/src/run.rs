@@ -79,7 +79,8 @@ fn json_tensor(value: &serde_json::Value) -> anyhow::Result<Tensor> {
     Ok(Tensor::f32(shape, data)?)
 }
 
-pub(crate) fn read_input(path: &Path) -> anyhow::Result<Tensor> {
+/// Reads an input tensor from a `.npy` file or a `.json` array of numbers.
+fn read_input(path: &Path) -> anyhow::Result<Tensor> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let extension = path
         .extension()
@@ -123,19 +124,22 @@ struct Ran {
 
 impl Ran {
     /// The run a worker reported.
-    fn from_worker(name: String, value: &serde_json::Value) -> anyhow::Result<Ran> {
-        let outputs = value["outputs"]
-            .as_array()
-            .context("the worker sent no outputs")?
-            .iter()
-            .map(worker::tensor_from_json)
+    fn from_worker(name: String, report: infer::Report) -> anyhow::Result<Ran> {
+        let run = report.run.context("the worker sent no outputs")?;
+        let outputs = run
+            .outputs
+            .into_iter()
+            .map(|output| {
+                let tensor = worker::from_protocol(output.tensor)
+                    .with_context(|| format!("the worker sent a bad output `{}`", output.name))?;
+                Ok((output.name, tensor))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let ms = |key: &str| value[key].as_f64().unwrap_or_default();
         Ok(Ran {
             name,
             outputs,
-            load_ms: ms("load_ms"),
-            run_ms: ms("run_ms"),
+            load_ms: report.load_ms,
+            run_ms: run.run_ms,
         })
     }
 }
@@ -158,15 +162,10 @@ fn is_image(path: &Path) -> bool {
 }
 
 /// Checks the card's declared inputs and outputs against the model's own.
-fn check_card(
-    key: &str,
-    card: &manifest::Card,
-    inputs: &[runtime::TensorSpec],
-    outputs: &[runtime::TensorSpec],
-) -> anyhow::Result<()> {
+fn check_card(key: &str, card: &manifest::Card, model: &infer::ModelSpec) -> anyhow::Result<()> {
     for (what, declared, actual) in [
-        ("input", &card.inputs, inputs),
-        ("output", &card.outputs, outputs),
+        ("input", &card.inputs, &model.inputs),
+        ("output", &card.outputs, &model.outputs),
     ] {
         for spec in declared {
             let Some(real) = actual.iter().find(|a| a.name == spec.name) else {
@@ -186,7 +185,7 @@ fn check_card(
             }
             let fits = spec.shape.is_empty()
                 || spec.shape.len() == real.shape.len()
-                    && spec.shape.iter().zip(&real.shape).all(|(d, r)| *d < 0 || !matches!(r, runtime::Dim::Fixed(n) if u64::try_from(*d).ok() != Some(*n as u64)));
+                    && spec.shape.iter().zip(&real.shape).all(|(d, r)| *d < 0 || !matches!(r, infer::Dim::Fixed(n) if u64::try_from(*d).ok() != Some(*n as u64)));
             if !fits {
                 let real_shape: Vec<String> = real.shape.iter().map(ToString::to_string).collect();
                 bail!(
@@ -230,8 +229,7 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         Some(a) => read_labels(&a.path)?,
         None => Vec::new(),
     };
-    let card_text = cache::read_card(&pulled.card)?;
-    let card = manifest::check(&card_text, &manifest::Options::default()).card;
+    let card = &pulled.card;
     let input = match (
         is_image(&args.input),
         card.inputs.first().and_then(|i| i.image.as_ref()),
@@ -251,29 +249,16 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     if !trusted {
         // Only a hub tree on this machine is trusted to run in-process; models from
         // an HTTP hub or a repository run in a limited worker, like local files.
-        let file = std::env::temp_dir().join(format!("mhub-input-{}.npy", std::process::id()));
-        std::fs::write(&file, npy::write(&input))
-            .with_context(|| format!("cannot write `{}`", file.display()))?;
-        let value = worker::call(&onnx.path, Some(&file), args.limits);
-        let _ = std::fs::remove_file(&file);
-        let value = value?;
-        let specs = |field: &str| -> anyhow::Result<Vec<runtime::TensorSpec>> {
-            serde_json::from_value(value[field].clone()).context("the worker sent a bad model spec")
-        };
-        check_card(
-            &pulled.key,
-            &card,
-            &specs("inputs")?,
-            &specs("outputs_spec")?,
-        )?;
-        return Ok((Ran::from_worker(pulled.key, &value)?, labels));
+        let report = worker::run(&onnx.path, &input, args.limits)?;
+        check_card(&pulled.key, card, &report.spec)?;
+        return Ok((Ran::from_worker(pulled.key, report)?, labels));
     }
     let bytes = std::fs::read(&onnx.path)
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
     let started = Instant::now();
     let model = Model::load(&bytes)?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
-    check_card(&pulled.key, &card, model.inputs(), model.outputs())?;
+    check_card(&pulled.key, card, &worker::model_spec(&model))?;
     let started = Instant::now();
     let outputs = model.run(&[input])?;
     let run_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -300,9 +285,9 @@ fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     if args.entry.is_some() {
         bail!("a local model takes no entrypoint");
     }
-    // Read the input here first, so its errors name the file plainly.
-    read_input(&args.input)?;
-    let value = worker::call(&path, Some(&args.input), args.limits)?;
+    // The input is read here, so its errors name the file plainly; it travels to the worker inline.
+    let input = read_input(&args.input)?;
+    let report = worker::run(&path, &input, args.limits)?;
     let labels = args
         .labels
         .as_deref()
@@ -310,7 +295,7 @@ fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         .transpose()?
         .unwrap_or_default();
     Ok((
-        Ran::from_worker(path.display().to_string(), &value)?,
+        Ran::from_worker(path.display().to_string(), report)?,
         labels,
     ))
 }

@@ -50,6 +50,9 @@ pub(crate) struct Args {
     /// Log no requests, only warnings and errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Rule set a card must pass to be listed in the index (cards with errors are left out).
+    #[arg(long, default_value = "mhub")]
+    profile: manifest::Profile,
 }
 
 /// Parses a positive number of seconds, fractions allowed.
@@ -110,6 +113,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     let mut config = server::Config::new(&args.hub);
     config.addr = args.addr;
     config.web_dir = Some(args.web.clone());
+    config.profile = args.profile;
     config.limits = Limits {
         header_timeout: args.header_timeout,
         idle_timeout: args.idle_timeout,

@@ -1,9 +1,8 @@
-//! `mhub validate`: check cards in parallel and report like a compiler.
+//! `mhub validate`: check cards (in parallel, by `hubtree`) and report like a compiler.
 
 use crate::{Outcome, print, shown};
-use cache::CardFile;
-use manifest::{Options, Profile, Report, Severity};
-use rayon::prelude::*;
+use hubtree::Checked;
+use manifest::{Profile, Severity};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -27,40 +26,6 @@ enum Format {
     Human,
     /// One JSON document with every card's diagnostics.
     Json,
-}
-
-/// One card's outcome.
-pub(crate) struct Checked {
-    pub file: CardFile,
-    pub source: String,
-    pub result: Result<Report, String>,
-}
-
-/// Reads and checks every card, in parallel, keeping the input order.
-pub(crate) fn check_all(files: Vec<CardFile>, profile: Profile) -> Vec<Checked> {
-    files
-        .into_par_iter()
-        .map(|file| match file.read() {
-            Ok(source) => {
-                let options = Options {
-                    profile,
-                    card_path: file.card_path.as_deref(),
-                    sibling_exists: file.sibling_exists(),
-                };
-                let report = manifest::check(&source, &options);
-                Checked {
-                    file,
-                    source,
-                    result: Ok(report),
-                }
-            }
-            Err(e) => Checked {
-                file,
-                source: String::new(),
-                result: Err(crate::chain(&e)),
-            },
-        })
-        .collect()
 }
 
 /// Totals over a run.
@@ -140,7 +105,7 @@ pub(crate) fn render_human(checked: &[Checked]) -> String {
                     out.push('\n');
                 }
             }
-            Err(e) => out += &format!("error: {e}\n\n"),
+            Err(e) => out += &format!("error: {}\n\n", crate::chain(e)),
         }
     }
     out
@@ -152,7 +117,7 @@ struct JsonCard<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    error: Option<String>,
     diagnostics: &'a [manifest::Diagnostic],
 }
 
@@ -164,7 +129,7 @@ struct JsonRun<'a> {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let files = cache::find_cards(&args.paths)?;
+    let files = hubtree::find_cards(&args.paths)?;
     if files.is_empty() {
         anyhow::bail!(
             "no cards found in {}",
@@ -175,7 +140,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .join(", ")
         );
     }
-    let checked = check_all(files, args.profile);
+    let checked = hubtree::check_cards(files, args.profile);
     let summary = Summary::of(&checked);
     match args.format {
         Format::Human => print(&format!("{}{}\n", render_human(&checked), summary.line()))?,
@@ -190,7 +155,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
                         .ok()
                         .and_then(|r| r.uid.as_ref())
                         .map(ToString::to_string),
-                    error: c.result.as_ref().err().map(String::as_str),
+                    error: c.result.as_ref().err().map(|e| crate::chain(e)),
                     diagnostics: c
                         .result
                         .as_ref()

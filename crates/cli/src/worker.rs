@@ -1,11 +1,14 @@
 //! Untrusted models run in a worker process with memory and CPU limits, so an abort or an out-of-memory kill is only an error.
+//!
+//! The parent writes one [`ProcessRequest`] (the model file, the input tensor inline) on the
+//! child's stdin and reads one [`ProcessReply`] from its stdout: the `infer` crate's protocol.
 
 use anyhow::{Context as _, bail};
+use infer::{NamedTensor, ProcessReply, ProcessRequest, Report};
 use runtime::{Data, Model, Tensor};
-use serde_json::{Value, json};
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,36 +23,59 @@ pub(crate) struct Limits {
     time_limit: u64,
 }
 
-/// Arguments of the hidden `mhub __worker` command.
+/// Arguments of the hidden `mhub __worker` command; the request comes on stdin.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    #[arg(long)]
-    model: PathBuf,
-    #[arg(long)]
-    input: Option<PathBuf>,
     #[command(flatten)]
     limits: Limits,
 }
 
-fn tensor_json(name: &str, t: &Tensor) -> Value {
-    json!({"name": name, "dtype": t.data().dtype(), "shape": t.shape(), "data": t.data()})
-}
-
-/// Reads a tensor back from [`tensor_json`].
-pub(crate) fn tensor_from_json(v: &Value) -> anyhow::Result<(String, Tensor)> {
-    let name = v["name"].as_str().unwrap_or_default().to_owned();
-    let shape: Vec<usize> =
-        serde_json::from_value(v["shape"].clone()).context("worker sent a bad shape")?;
-    let data = match v["dtype"].as_str() {
-        Some("int64") => {
-            Data::I64(serde_json::from_value(v["data"].clone()).context("worker sent bad data")?)
-        }
-        _ => Data::F32(serde_json::from_value(v["data"].clone()).context("worker sent bad data")?),
+/// A tensor as the protocol carries it.
+fn to_protocol(tensor: &Tensor) -> infer::Tensor {
+    let data = match tensor.data() {
+        Data::F32(v) => infer::Data::F32(v.clone()),
+        Data::I64(v) => infer::Data::I64(v.clone()),
     };
-    Ok((name, Tensor::new(shape, data)?))
+    infer::Tensor {
+        shape: tensor.shape().to_vec(),
+        data,
+    }
 }
 
-/// The worker itself: limits itself, then loads (and runs) the model, and prints JSON.
+/// A tensor the protocol carried; its shape and value count must agree.
+pub(crate) fn from_protocol(tensor: infer::Tensor) -> Result<Tensor, runtime::Error> {
+    let data = match tensor.data {
+        infer::Data::F32(v) => Data::F32(v),
+        infer::Data::I64(v) => Data::I64(v),
+    };
+    Tensor::new(tensor.shape, data)
+}
+
+fn to_protocol_spec(spec: &runtime::TensorSpec) -> infer::TensorSpec {
+    let shape = spec
+        .shape
+        .iter()
+        .map(|d| match d {
+            runtime::Dim::Fixed(n) => infer::Dim::Fixed(*n),
+            runtime::Dim::Symbol(s) => infer::Dim::Symbol(s.clone()),
+        })
+        .collect();
+    infer::TensorSpec {
+        name: spec.name.clone(),
+        dtype: spec.dtype.clone(),
+        shape,
+    }
+}
+
+/// A loaded model's inputs and outputs, as the protocol reports them.
+pub(crate) fn model_spec(model: &Model) -> infer::ModelSpec {
+    infer::ModelSpec {
+        inputs: model.inputs().iter().map(to_protocol_spec).collect(),
+        outputs: model.outputs().iter().map(to_protocol_spec).collect(),
+    }
+}
+
+/// The worker itself: limits itself, reads the request, loads (and runs) the model, and prints the reply.
 pub(crate) fn serve(args: &Args) -> anyhow::Result<crate::Outcome> {
     let memory = args.limits.memory_limit.saturating_mul(1 << 20);
     rlimit::setrlimit(rlimit::Resource::AS, memory, memory)
@@ -57,57 +83,94 @@ pub(crate) fn serve(args: &Args) -> anyhow::Result<crate::Outcome> {
     let cpu = args.limits.time_limit.max(1);
     rlimit::setrlimit(rlimit::Resource::CPU, cpu, cpu.saturating_add(1))
         .context("cannot limit the worker's time")?;
-    let result = (|| -> anyhow::Result<Value> {
-        let bytes = std::fs::read(&args.model)
-            .with_context(|| format!("cannot read `{}`", args.model.display()))?;
-        let started = Instant::now();
-        let model = Model::load(&bytes)?;
-        let load_ms = started.elapsed().as_secs_f64() * 1e3;
-        let mut value =
-            json!({"inputs": model.inputs(), "outputs_spec": model.outputs(), "load_ms": load_ms});
-        if let Some(input) = &args.input {
-            let tensor = crate::run::read_input(input)?;
-            let started = Instant::now();
-            let outputs = model.run(&[tensor])?;
-            value["run_ms"] = json!(started.elapsed().as_secs_f64() * 1e3);
-            value["outputs"] = json!(
-                model
-                    .outputs()
-                    .iter()
-                    .zip(&outputs)
-                    .map(|(s, t)| tensor_json(&s.name, t))
-                    .collect::<Vec<_>>()
-            );
-        }
-        Ok(value)
-    })();
-    let value = result.unwrap_or_else(|e| json!({"error": crate::chain(e.as_ref())}));
-    crate::print(&format!("{value}\n"))?;
+    let reply = match answer() {
+        Ok(report) => ProcessReply::Done(report),
+        Err(e) => ProcessReply::Failed {
+            message: crate::chain(e.as_ref()),
+        },
+    };
+    let text = serde_json::to_string(&reply).context("cannot write the worker's reply")?;
+    crate::print(&format!("{text}\n"))?;
     Ok(crate::Outcome::Clean)
 }
 
-/// Runs the worker on `model` (and `input`) and returns what it printed.
-pub(crate) fn call(model: &Path, input: Option<&Path>, limits: Limits) -> anyhow::Result<Value> {
+/// Serves the request on stdin.
+fn answer() -> anyhow::Result<Report> {
+    let request: ProcessRequest = {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the worker's request")?;
+        serde_json::from_str(&text).context("the worker got a malformed request")?
+    };
+    let bytes = std::fs::read(&request.model)
+        .with_context(|| format!("cannot read `{}`", request.model.display()))?;
+    let started = Instant::now();
+    let model = Model::load(&bytes)?;
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let run = match request.input {
+        Some(input) => {
+            let input = from_protocol(input)?;
+            let started = Instant::now();
+            let outputs = model.run(&[input])?;
+            let run_ms = started.elapsed().as_secs_f64() * 1e3;
+            let outputs = model
+                .outputs()
+                .iter()
+                .zip(&outputs)
+                .map(|(spec, tensor)| NamedTensor {
+                    name: spec.name.clone(),
+                    tensor: to_protocol(tensor),
+                })
+                .collect();
+            Some(infer::Run { outputs, run_ms })
+        }
+        None => None,
+    };
+    Ok(Report {
+        spec: model_spec(&model),
+        load_ms,
+        run,
+    })
+}
+
+/// Loads `model` in a worker and reports its inputs and outputs.
+pub(crate) fn inspect(model: &Path, limits: Limits) -> anyhow::Result<Report> {
+    exchange(model, None, limits)
+}
+
+/// Loads `model` in a worker and runs it once on `input`.
+pub(crate) fn run(model: &Path, input: &Tensor, limits: Limits) -> anyhow::Result<Report> {
+    exchange(model, Some(input), limits)
+}
+
+/// Runs the worker on one request and returns its report, or its failure as an error.
+fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Result<Report> {
+    let request = ProcessRequest {
+        model: model.to_owned(),
+        input: input.map(to_protocol),
+    };
+    let body = serde_json::to_vec(&request).context("cannot write the worker's request")?;
     let exe =
         std::env::current_exe().context("cannot find the mhub executable to start a worker")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg("__worker").arg("--model").arg(model);
-    if let Some(input) = input {
-        cmd.arg("--input").arg(input);
-    }
-    cmd.args([
-        "--memory-limit",
-        &limits.memory_limit.to_string(),
-        "--time-limit",
-        &limits.time_limit.to_string(),
-    ]);
-    let mut child = cmd
-        .stdin(Stdio::null())
+    let mut child = Command::new(exe)
+        .arg("__worker")
+        .args([
+            "--memory-limit",
+            &limits.memory_limit.to_string(),
+            "--time-limit",
+            &limits.time_limit.to_string(),
+        ])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot start a worker process")?;
+    let mut stdin = child.stdin.take().context("worker has no input")?;
     let mut stdout = child.stdout.take().context("worker has no output")?;
+    // Both ends of the pipes on threads: a large request and a large reply cannot deadlock.
+    // The writer drops stdin when done, which is the end of the request.
+    let writer = std::thread::spawn(move || stdin.write_all(&body));
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
         let _ = stdout.read_to_string(&mut text);
@@ -128,6 +191,9 @@ pub(crate) fn call(model: &Path, input: Option<&Path>, limits: Limits) -> anyhow
         std::thread::sleep(Duration::from_millis(10));
     };
     let text = reader.join().unwrap_or_default();
+    // A worker that stopped before reading all of its request breaks the pipe: its exit
+    // status and report say why, the broken pipe does not.
+    let _ = writer.join();
     if let Some(signal) = status.signal() {
         let why = match signal {
             24 => "it used up its CPU time (raise it with --time-limit)",
@@ -141,10 +207,14 @@ pub(crate) fn call(model: &Path, input: Option<&Path>, limits: Limits) -> anyhow
         };
         bail!("the model stopped its worker with signal {signal}: {why}");
     }
-    let value: Value = serde_json::from_str(text.trim())
-        .with_context(|| format!("the worker failed ({status}) without a report"))?;
-    if let Some(error) = value["error"].as_str() {
-        bail!("{error}");
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("the worker failed ({status}) without a report");
     }
-    Ok(value)
+    let reply: ProcessReply =
+        serde_json::from_str(text).context("the worker sent a malformed report")?;
+    match reply {
+        ProcessReply::Done(report) => Ok(report),
+        ProcessReply::Failed { message } => bail!("{message}"),
+    }
 }

@@ -14,6 +14,11 @@
 //! This crate does no rendering, holds no DOM state, and never runs a model
 //! whose digest it has not checked.
 //!
+//! The `mhub` CLI speaks the same protocol to its own worker, a child process
+//! that runs untrusted models under memory and CPU limits: one [`ProcessRequest`]
+//! (a model file and an inline [`Tensor`]) on its stdin, one [`ProcessReply`]
+//! (the model's [`ModelSpec`], timings and named outputs) on its stdout.
+//!
 //! # Example
 //!
 //! ```
@@ -36,4 +41,7 @@ mod protocol;
 
 #[cfg(feature = "engine")]
 pub use engine::{Engine, Error, verify};
-pub use protocol::{Input, ModelRef, Outcome, Output, Reply, Request};
+pub use protocol::{
+    Data, Dim, Input, ModelRef, ModelSpec, NamedTensor, Outcome, Output, ProcessReply,
+    ProcessRequest, Reply, Report, Request, Run, Tensor, TensorSpec,
+};

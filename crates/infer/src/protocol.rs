@@ -1,6 +1,14 @@
-//! The messages between the page and the inference worker, as serde types sent as JSON.
+//! The messages of both inference workers, as serde types sent as JSON: the page's Web Worker and the `mhub` CLI's child process.
+//!
+//! The page and its worker exchange [`Request`] and [`Reply`] (image bytes travel beside
+//! the JSON). The CLI writes one [`ProcessRequest`] on the stdin of its `mhub __worker`
+//! child and reads one [`ProcessReply`] from its stdout. Both conversations share the
+//! conventions: enums tagged by `kind` in kebab-case, a failure is one line of text, and
+//! every float32 array writes a value JSON cannot hold (NaN, ±infinity) as the string
+//! `"nan"`, `"inf"` or `"-inf"` instead of `null`.
 
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// A model to run, and where to fetch it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +36,7 @@ pub enum Input {
         /// Its shape.
         shape: Vec<usize>,
         /// Its values, row-major.
+        #[serde(with = "floats")]
         values: Vec<f32>,
     },
 }
@@ -58,6 +67,7 @@ pub struct Output {
     /// Its shape.
     pub shape: Vec<usize>,
     /// Its values, row-major.
+    #[serde(with = "floats")]
     pub values: Vec<f32>,
 }
 
@@ -94,4 +104,188 @@ pub enum Reply {
         /// What went wrong.
         message: String,
     },
+}
+
+/// A tensor whose element type travels with it: `{"shape": [1, 4], "dtype": "int64", "values": [...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tensor {
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its element type and values, row-major.
+    #[serde(flatten)]
+    pub data: Data,
+}
+
+/// The values of a [`Tensor`], tagged by their ONNX type name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dtype", content = "values")]
+pub enum Data {
+    /// 32-bit floats.
+    #[serde(rename = "float32")]
+    F32(#[serde(with = "floats")] Vec<f32>),
+    /// 64-bit integers.
+    #[serde(rename = "int64")]
+    I64(Vec<i64>),
+}
+
+/// A model's output tensor with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedTensor {
+    /// The model's name for it.
+    pub name: String,
+    /// The tensor.
+    #[serde(flatten)]
+    pub tensor: Tensor,
+}
+
+/// One dimension of a declared shape: `4`, or a symbol such as `"batch"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Dim {
+    /// A fixed size.
+    Fixed(usize),
+    /// A symbol, decided at run time.
+    Symbol(String),
+}
+
+impl std::fmt::Display for Dim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dim::Fixed(n) => write!(f, "{n}"),
+            Dim::Symbol(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A model input or output as the model declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TensorSpec {
+    /// Its name in the graph.
+    pub name: String,
+    /// Its element type's ONNX name, e.g. `float32`.
+    pub dtype: String,
+    /// Its shape.
+    pub shape: Vec<Dim>,
+}
+
+/// A model's inputs and outputs, as it declares them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Its inputs, in order.
+    pub inputs: Vec<TensorSpec>,
+    /// Its outputs, in order.
+    pub outputs: Vec<TensorSpec>,
+}
+
+/// The one request the CLI writes on its worker process's stdin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessRequest {
+    /// The `.onnx` file to load: a local file, or a blob the CLI has verified in its cache.
+    pub model: PathBuf,
+    /// The input to run the model on once; without one the worker only reports the [`ModelSpec`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Tensor>,
+}
+
+/// The one reply the worker process writes on its stdout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ProcessReply {
+    /// The model loaded, and ran when the request had an input.
+    Done(Report),
+    /// Loading or running failed; the message is one line, for the CLI to show.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// What the worker process found and did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The model's inputs and outputs.
+    pub spec: ModelSpec,
+    /// Milliseconds spent parsing and optimising it.
+    pub load_ms: f64,
+    /// The run, when the request had an input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
+}
+
+/// One run of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Its outputs, in the model's order.
+    pub outputs: Vec<NamedTensor>,
+    /// Milliseconds it took.
+    pub run_ms: f64,
+}
+
+/// Float32 arrays with NaN and the infinities as strings, which JSON numbers cannot hold.
+mod floats {
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::ser::{SerializeSeq as _, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        values: &[f32],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(values.len()))?;
+        for value in values {
+            match value {
+                v if v.is_finite() => seq.serialize_element(v)?,
+                v if v.is_nan() => seq.serialize_element("nan")?,
+                v if v.is_sign_positive() => seq.serialize_element("inf")?,
+                _ => seq.serialize_element("-inf")?,
+            }
+        }
+        seq.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<f32>, D::Error> {
+        let values: Vec<Float> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(values.into_iter().map(|Float(v)| v).collect())
+    }
+
+    struct Float(f32);
+
+    impl<'de> serde::Deserialize<'de> for Float {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Float, D::Error> {
+            deserializer.deserialize_any(FloatVisitor)
+        }
+    }
+
+    struct FloatVisitor;
+
+    // Narrowing to f32 loses nothing: the values were f32 when they were written.
+    impl Visitor<'_> for FloatVisitor {
+        type Value = Float;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number, or `nan`, `inf` or `-inf`")
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Float, E> {
+            Ok(Float(v as f32))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Float, E> {
+            Ok(Float(v as f32))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Float, E> {
+            Ok(Float(v as f32))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Float, E> {
+            match v {
+                "nan" => Ok(Float(f32::NAN)),
+                "inf" => Ok(Float(f32::INFINITY)),
+                "-inf" => Ok(Float(f32::NEG_INFINITY)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
 }

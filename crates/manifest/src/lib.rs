@@ -43,16 +43,20 @@
 
 mod datasets;
 mod diagnostic;
+mod digest;
 mod hubconf;
 mod index;
+mod link;
 mod rules;
 mod schema;
 mod source;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
+pub use digest::{Expected, Hasher, NotSha256, Sha256, format_size};
 pub use hubconf::{Entrypoint, Hubconf, MHUB_VERSION, Tensor, read_hubconf};
 pub use index::{INDEX_FORMAT, Index, IndexEntry};
+pub use link::{BadLink, Link, is_external_link};
 pub use schema::{Asset, Card, ImageSpec, IoSpec, ModuleType};
 
 use std::fmt;

@@ -1,9 +1,15 @@
 //! The typed card: every field the MindSpore Hub uses, read from the YAML tree.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::digest::{Expected, Sha256};
+use crate::link::{BadLink, Link};
 use crate::yaml::{Kind, Node};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+mod io;
+
+use io::io_specs;
 
 /// A model card's metadata, as far as it could be read.
 ///
@@ -159,6 +165,23 @@ pub struct Asset {
     /// hub root). Only the index sets it, for assets `mhub mirror` stored; a card never does.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub mirror: Option<String>,
+}
+
+impl Asset {
+    /// What `asset-sha256` promises, read once; `None` when it is missing or not hex.
+    pub fn expected(&self) -> Option<Expected> {
+        self.asset_sha256.as_deref().and_then(Expected::parse)
+    }
+
+    /// The full sha256 `asset-sha256` declares, if it declares all 64 digits.
+    pub fn sha256(&self) -> Option<Sha256> {
+        self.asset_sha256.as_deref().and_then(Sha256::parse)
+    }
+
+    /// `asset-link`, read by the one link rule ([`Link::parse`]).
+    pub fn link(&self) -> Option<Result<Link<'_>, BadLink>> {
+        self.asset_link.as_deref().map(Link::parse)
+    }
 }
 
 /// The top-level keys this crate knows, in the order of the MindSpore template.
@@ -391,200 +414,6 @@ fn assets(node: &Node, out: &mut Vec<Diagnostic>) -> Vec<Asset> {
         list.push(asset);
     }
     list
-}
-
-fn numbers(key: &str, node: &Node, out: &mut Vec<Diagnostic>) -> Option<Vec<f64>> {
-    let Kind::Seq(items) = &node.kind else {
-        out.push(wrong_type(
-            key,
-            node,
-            "a list of numbers such as `[0.485, 0.456, 0.406]`",
-        ));
-        return None;
-    };
-    let mut values = Vec::with_capacity(items.len());
-    for item in items {
-        match number(item) {
-            Some(n) => values.push(n),
-            None => {
-                out.push(wrong_type(key, item, "a number"));
-                return None;
-            }
-        }
-    }
-    Some(values)
-}
-
-fn choice(key: &str, node: &Node, allowed: &[&str], out: &mut Vec<Diagnostic>) -> Option<String> {
-    let value = text(key, node, out)?.to_ascii_lowercase();
-    if allowed.contains(&value.as_str()) {
-        Some(value)
-    } else {
-        let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
-        out.push(
-            Diagnostic::error(
-                "invalid-value",
-                node.span,
-                format!("{key} `{value}` is not allowed"),
-            )
-            .help(format!("use one of {}", list.join(", "))),
-        );
-        None
-    }
-}
-
-fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
-    let Kind::Map(entries) = &node.kind else {
-        out.push(wrong_type(
-            "image",
-            node,
-            "a mapping of `size`, `channels`, `layout`, `scale`, `mean`, `std`",
-        ));
-        return None;
-    };
-    let mut spec = ImageSpec {
-        size: [0, 0],
-        channels: "rgb".to_owned(),
-        layout: "nchw".to_owned(),
-        scale: 1.0 / 255.0,
-        mean: Vec::new(),
-        std: Vec::new(),
-    };
-    let mut has_size = false;
-    for (k, v) in entries {
-        let key = k.scalar().unwrap_or_default();
-        match key {
-            "size" => match numbers(key, v, out).as_deref().inspect(|_| has_size = true) {
-                Some([w, h]) if *w >= 1.0 && *h >= 1.0 && *w <= 8192.0 && *h <= 8192.0 => {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let size = [*w as u32, *h as u32];
-                    spec.size = size;
-                }
-                Some(_) => out.push(wrong_type(key, v, "`[width, height]`, each from 1 to 8192")),
-                None => {}
-            },
-            "channels" => spec.channels = choice(key, v, &["gray", "rgb", "bgr"], out).unwrap_or(spec.channels),
-            "layout" => spec.layout = choice(key, v, &["nchw", "nhwc", "flat"], out).unwrap_or(spec.layout),
-            "scale" => match number(v) {
-                Some(n) => spec.scale = n,
-                None => out.push(wrong_type(key, v, "a number")),
-            },
-            "mean" => spec.mean = numbers(key, v, out).unwrap_or_default(),
-            "std" => spec.std = numbers(key, v, out).unwrap_or_default(),
-            other => out.push(Diagnostic::warning("unknown-key", k.span, format!("unknown image key `{other}`")).help("image preprocessing knows `size`, `channels`, `layout`, `scale`, `mean` and `std`")),
-        }
-    }
-    if !has_size {
-        out.push(
-            Diagnostic::error(
-                "required-key",
-                node.span,
-                "image preprocessing has no `size`",
-            )
-            .help("add `size: [width, height]`"),
-        );
-        return None;
-    }
-    if spec.size.contains(&0) {
-        return None;
-    }
-    let channels = if spec.channels == "gray" { 1 } else { 3 };
-    for (name, list) in [("mean", &spec.mean), ("std", &spec.std)] {
-        if !list.is_empty() && list.len() != channels {
-            out.push(Diagnostic::error(
-                "wrong-type",
-                node.span,
-                format!(
-                    "`{name}` needs {channels} values for `{}` images, found {}",
-                    spec.channels,
-                    list.len()
-                ),
-            ));
-            return None;
-        }
-    }
-    if spec.std.contains(&0.0) {
-        out.push(Diagnostic::error(
-            "invalid-value",
-            node.span,
-            "`std` must not contain 0",
-        ));
-        return None;
-    }
-    Some(spec)
-}
-
-fn io_specs(key: &str, node: &Node, out: &mut Vec<Diagnostic>) -> Vec<IoSpec> {
-    let Kind::Seq(items) = &node.kind else {
-        out.push(wrong_type(key, node, "a list of `- name: ...` entries"));
-        return Vec::new();
-    };
-    let mut specs = Vec::new();
-    for item in items {
-        let Kind::Map(entries) = &item.kind else {
-            out.push(wrong_type(key, item, "a list of mappings"));
-            continue;
-        };
-        let mut spec = IoSpec::default();
-        for (k, v) in entries {
-            let field = k.scalar().unwrap_or_default();
-            match field {
-                "name" => spec.name = text(field, v, out).unwrap_or_default(),
-                "dtype" => {
-                    spec.dtype = choice(
-                        field,
-                        v,
-                        &["float32", "float64", "int64", "int32", "uint8", "bool"],
-                        out,
-                    )
-                }
-                "shape" => match &v.kind {
-                    Kind::Seq(dims) => {
-                        for d in dims {
-                            match integer(d) {
-                                Some(n) if n >= -1 => spec.shape.push(n),
-                                _ => out.push(wrong_type(
-                                    "shape",
-                                    d,
-                                    "an integer, or -1 for a dimension decided at run time",
-                                )),
-                            }
-                        }
-                    }
-                    _ => out.push(wrong_type(field, v, "a list such as `[1, 3, 224, 224]`")),
-                },
-                "image" if key == "inputs" => spec.image = image_spec(v, out),
-                "kind" if key == "outputs" => {
-                    spec.kind = choice(field, v, &["classes", "raw"], out)
-                }
-                other => out.push(
-                    Diagnostic::warning(
-                        "unknown-key",
-                        k.span,
-                        format!("unknown {key} key `{other}`"),
-                    )
-                    .help(if key == "inputs" {
-                        "inputs know `name`, `dtype`, `shape` and `image`"
-                    } else {
-                        "outputs know `name`, `dtype`, `shape` and `kind`"
-                    }),
-                ),
-            }
-        }
-        if spec.name.is_empty() {
-            out.push(
-                Diagnostic::error(
-                    "required-key",
-                    item.span,
-                    format!("an entry of `{key}` has no `name`"),
-                )
-                .help("add `name: ...`, the tensor's name in the model"),
-            );
-            continue;
-        }
-        specs.push(spec);
-    }
-    specs
 }
 
 /// Reads the typed card from the front matter's entries, reporting values of the wrong type.

@@ -1,9 +1,9 @@
 //! Response bodies: files streamed in chunks read on the blocking pool, and a wrapper that logs what was sent.
 
-use crate::resolve::read_at;
 use axum::body::Body;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use hubtree::read_at;
 use std::fs::File;
 use std::io;
 use std::net::SocketAddr;

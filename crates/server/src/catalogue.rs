@@ -2,9 +2,9 @@
 
 use crate::compress::{Coding, encode};
 use crate::error::{Error, Result};
-use crate::resolve::{self, Found, Relative, Root, Stamp};
 use bytes::Bytes;
-use sha2::{Digest as _, Sha256};
+use hubtree::{Found, LeftOut, Policy, Relative, Root, Stamp};
+use manifest::{Link, Profile, Sha256};
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -27,7 +27,9 @@ pub(crate) struct Built {
     /// When this content was first built.
     pub(crate) modified: SystemTime,
     /// The files inside the tree that cards name, by their declared full sha256.
-    pub(crate) by_hash: HashMap<String, Vec<Relative>>,
+    pub(crate) by_hash: HashMap<Sha256, Vec<Relative>>,
+    /// The cards the index leaves out, and why: logged once each.
+    left_out: Vec<LeftOut>,
     /// How many models the index lists.
     pub(crate) models: usize,
     /// What the rebuild saw; a different fingerprint means the tree changed.
@@ -55,18 +57,24 @@ pub(crate) struct Catalogue {
     /// Milliseconds after `started` of the last scan.
     checked: AtomicU64,
     interval: Duration,
+    /// The rules a card must pass to be listed.
+    profile: Profile,
     /// Files hashed so far.
     pub(crate) hashes: Arc<Verified>,
 }
 
 impl Catalogue {
     /// Indexes the tree at `hub` and hashes the files its cards name.
-    pub(crate) async fn open(hub: Arc<Root>, interval: Duration) -> Result<Catalogue> {
+    pub(crate) async fn open(
+        hub: Arc<Root>,
+        interval: Duration,
+        profile: Profile,
+    ) -> Result<Catalogue> {
         let hashes = Arc::new(Verified::default());
         let (root, verified) = (hub.clone(), hashes.clone());
         let built = blocking("index", move || {
             let fingerprint = fingerprint(root.path(), None);
-            build(&root, &verified, fingerprint, None)
+            build(&root, profile, &verified, fingerprint, None)
         })
         .await??;
         Ok(Catalogue {
@@ -76,6 +84,7 @@ impl Catalogue {
             started: Instant::now(),
             checked: AtomicU64::new(0),
             interval,
+            profile,
             hashes,
         })
     }
@@ -117,7 +126,14 @@ impl Catalogue {
             if fingerprint == previous.fingerprint {
                 return Ok(None);
             }
-            build(&this.hub, &this.hashes, fingerprint, Some(&previous)).map(Some)
+            build(
+                &this.hub,
+                this.profile,
+                &this.hashes,
+                fingerprint,
+                Some(&previous),
+            )
+            .map(Some)
         })
         .await;
         match rebuilt {
@@ -158,12 +174,12 @@ fn fingerprint(hub: &Path, previous: Option<&Built>) -> u64 {
             Stamp::of(&meta).hash(hasher);
         }
     };
-    if let Ok(cards) = cache::find_cards(&[hub.join("assets")]) {
+    if let Ok(cards) = hubtree::find_cards(&[hub.join("assets")]) {
         for card in cards {
             stamp(&card.path, &mut hasher);
         }
     }
-    let blobs = hub.join(cache::MIRROR_DIR).join("sha256");
+    let blobs = hubtree::mirror_blobs(hub);
     if let Ok(entries) = fs::read_dir(&blobs) {
         let mut names: Vec<_> = entries
             .filter_map(|e| e.ok().map(|e| e.file_name()))
@@ -180,28 +196,35 @@ fn fingerprint(hub: &Path, previous: Option<&Built>) -> u64 {
 /// Builds the index and hashes the files the cards name that changed since last time.
 fn build(
     hub: &Root,
+    profile: Profile,
     hashes: &Verified,
     fingerprint: u64,
     previous: Option<&Built>,
 ) -> Result<Built> {
-    let index = cache::index_hub(hub.path()).map_err(|source| Error::Index {
-        path: hub.path().to_path_buf(),
-        source,
+    let hubtree::Built {
+        index, left_out, ..
+    } = hubtree::index_tree(hub.path(), profile, Policy::SkipInvalid).map_err(|source| {
+        Error::Index {
+            path: hub.path().to_path_buf(),
+            source,
+        }
     })?;
-    let mut by_hash: HashMap<String, Vec<Relative>> = HashMap::new();
+    for card in &left_out {
+        if !previous.is_some_and(|p| p.left_out.contains(card)) {
+            tracing::warn!(card = %card.path.display(), reason = %card.reason, "card left out of the index");
+        }
+    }
+    let mut by_hash: HashMap<Sha256, Vec<Relative>> = HashMap::new();
     for entry in &index.models {
         for asset in &entry.assets {
-            let (Some(link), Some(sha)) = (&asset.asset_link, &asset.asset_sha256) else {
+            let (Some(Ok(Link::InHub(link))), Some(sha)) = (asset.link(), asset.sha256()) else {
                 continue;
             };
-            let Some(path) = resolve::link(link) else {
+            let Some(path) = Relative::link(link) else {
                 continue;
             };
-            if !is_sha256(sha) || link.contains("://") {
-                continue;
-            }
             match hub.find(&path) {
-                Some(found) if hashes.check(&found).as_deref() == Some(sha.as_str()) => {}
+                Some(found) if hashes.check(&found).as_ref() == Some(&sha) => {}
                 Some(_) => tracing::warn!(
                     card = %entry.uid,
                     link = %link,
@@ -209,7 +232,7 @@ fn build(
                 ),
                 None => tracing::warn!(card = %entry.uid, link = %link, "asset not found"),
             }
-            by_hash.entry(sha.clone()).or_default().push(path);
+            by_hash.entry(sha).or_default().push(path);
         }
     }
     let mut json = serde_json::to_string_pretty(&index).map_err(|e| Error::Task {
@@ -217,7 +240,7 @@ fn build(
         reason: e.to_string(),
     })?;
     json.push('\n');
-    let etag = format!("\"{}\"", hex(&Sha256::digest(json.as_bytes())));
+    let etag = format!("\"{}\"", Sha256::of(json.as_bytes()));
     let modified = match previous {
         Some(p) if p.etag == etag => p.modified,
         _ => SystemTime::now(),
@@ -229,29 +252,21 @@ fn build(
         etag,
         modified,
         by_hash,
+        left_out,
         models: index.models.len(),
         fingerprint,
     })
 }
 
-/// Whether `text` is a full sha256 as this crate names things: 64 lowercase hex digits.
-pub(crate) fn is_sha256(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The sha256 of files this server has read in full, by path and version.
 #[derive(Default)]
 pub(crate) struct Verified {
-    known: Mutex<HashMap<PathBuf, (Stamp, String)>>,
+    known: Mutex<HashMap<PathBuf, (Stamp, Sha256)>>,
 }
 
 impl Verified {
     /// The sha256 of this version of the file, if it was hashed.
-    pub(crate) fn known(&self, path: &Path, stamp: Stamp) -> Option<String> {
+    pub(crate) fn known(&self, path: &Path, stamp: Stamp) -> Option<Sha256> {
         let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         let (have, sha) = known.get(path)?;
         (*have == stamp).then(|| sha.clone())
@@ -259,26 +274,16 @@ impl Verified {
 
     /// The sha256 of the open file, hashed now unless known. Blocks; the bytes hashed are
     /// those of the open file, so a path swapped meanwhile cannot lend its hash.
-    pub(crate) fn check(&self, found: &Found) -> Option<String> {
+    pub(crate) fn check(&self, found: &Found) -> Option<Sha256> {
         let stamp = Stamp::of(&found.meta);
         if let Some(sha) = self.known(&found.path, stamp) {
             return Some(sha);
         }
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 17];
-        let mut read = 0u64;
-        loop {
-            let n = resolve::read_at(&found.file, &mut buf, read).ok()?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            read += n as u64;
-        }
+        // Reading moves the shared position; bodies are sent with positional reads.
+        let (sha, read) = hubtree::hash_copy(&found.file, std::io::sink(), None).ok()?;
         if read != stamp.len {
             return None;
         }
-        let sha = hex(&hasher.finalize());
         self.known
             .lock()
             .unwrap_or_else(|e| e.into_inner())

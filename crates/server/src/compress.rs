@@ -1,7 +1,7 @@
 //! Content codings: what the client accepts, gzip and brotli encoders, and a bounded cache of compressed files.
 
-use crate::resolve::Stamp;
 use bytes::Bytes;
+use hubtree::Stamp;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -28,7 +28,7 @@ pub enum Error {
         path: PathBuf,
         /// What went wrong.
         #[source]
-        source: cache::Error,
+        source: hubtree::Error,
     },
     /// The address could not be listened on.
     #[error("cannot listen on `{addr}`")]

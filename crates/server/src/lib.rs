@@ -118,6 +118,9 @@ pub struct Config {
     pub limits: Limits,
     /// How often, at most, a request for the index checks the cards for changes.
     pub rescan: Duration,
+    /// The rules a card must pass to be listed in the index; cards with errors are left
+    /// out and logged once each.
+    pub profile: manifest::Profile,
 }
 
 impl Config {
@@ -129,6 +132,7 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             limits: Limits::default(),
             rescan: Duration::from_secs(1),
+            profile: manifest::Profile::Mhub,
         }
     }
 }

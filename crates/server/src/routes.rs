@@ -2,10 +2,10 @@
 
 use crate::Config;
 use crate::body::{self, Logged, RequestLog};
-use crate::catalogue::{Catalogue, blocking, is_sha256};
+use crate::catalogue::{Catalogue, blocking};
 use crate::compress::{self, Coding};
 use crate::error::{Error, Result};
-use crate::resolve::{self, Found, Relative, Root, Stamp, read_at};
+use crate::resolve;
 use crate::respond::{Asked, Content, Entity, IMMUTABLE, REVALIDATE, respond, status};
 use axum::Router;
 use axum::body::Body;
@@ -19,6 +19,8 @@ use axum::routing::get;
 use bytes::Bytes;
 use http_body::Body as _;
 use http_body_util::Either;
+use hubtree::{Found, Relative, Root, Stamp, read_at};
+use manifest::Sha256;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,7 +53,7 @@ impl App {
         }
         let hub = Arc::new(hub);
         Ok(App {
-            catalogue: Arc::new(Catalogue::open(hub.clone(), config.rescan).await?),
+            catalogue: Arc::new(Catalogue::open(hub.clone(), config.rescan, config.profile).await?),
             hub,
             web: config.web_dir.clone(),
             compressed: compress::Cache::default(),
@@ -186,17 +188,18 @@ async fn by_hash(
     UrlPath(hex): UrlPath<String>,
     request: Request,
 ) -> Response {
-    if !is_sha256(&hex) {
+    // Only the one spelling a client is given: 64 lowercase hex digits.
+    let Some(sha) = Sha256::parse(&hex).filter(|s| *s == hex.as_str()) else {
         return not_found();
-    }
+    };
     let built = match bounded(&app, app.catalogue.fresh()).await {
         Ok(built) => built,
         Err(busy) => return busy,
     };
-    let mirrored = resolve::link(&cache::mirror_link(&hex));
+    let mirrored = Relative::link(&hubtree::mirror_link(&sha));
     let candidates = built
         .by_hash
-        .get(&hex)
+        .get(&sha)
         .into_iter()
         .flatten()
         .cloned()
@@ -210,7 +213,7 @@ async fn by_hash(
             let sha = hashes.check(&found);
             (found, sha)
         });
-        let (found, sha) = match bounded(&app, hashing).await {
+        let (found, found_sha) = match bounded(&app, hashing).await {
             Ok(Ok(checked)) => checked,
             Ok(Err(e)) => {
                 tracing::warn!(error = &e as &dyn std::error::Error, "cannot hash a file");
@@ -219,7 +222,7 @@ async fn by_hash(
             // The hash is still made, and remembered for the next request.
             Err(busy) => return busy,
         };
-        if sha.as_deref() != Some(hex.as_str()) {
+        if found_sha.as_ref() != Some(&sha) {
             tracing::warn!(path = %found.path.display(), sha256 = %hex, "file does not match the sha256 it is named by");
             continue;
         }
@@ -252,7 +255,7 @@ async fn by_path(State(app): State<Arc<App>>, request: Request) -> Response {
         return serve_file(&app, &asked, found).await;
     }
     let path = if path.is_root() {
-        resolve::link("index.html")
+        Relative::link("index.html")
     } else {
         Some(path)
     };

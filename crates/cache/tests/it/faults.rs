@@ -1,8 +1,8 @@
 //! Every way the network misbehaves ends in a clear error or a correct file, never an unverified one.
 
-use super::{UID, assert_clean, blob_count, bytes, card, hub, sha};
+use super::{UID, assert_clean, blob_count, card, hub};
 use cache::{Error, Silent};
-use testserver::{Fault, Server};
+use testserver::{Fault, Server, bytes, sha256};
 
 /// A server with a hub whose card points at `/blob.bin` (absolute url), plus the blob.
 fn setup(size_in_card: bool) -> (Server, Vec<u8>, tempfile::TempDir) {
@@ -10,7 +10,7 @@ fn setup(size_in_card: bool) -> (Server, Vec<u8>, tempfile::TempDir) {
     let data = bytes(300_000);
     let text = card(
         &server.url("/blob.bin"),
-        &sha(&data),
+        &sha256(&data),
         size_in_card.then_some(data.len() as u64),
     );
     server.put(&format!("/assets/{UID}.md"), text.into_bytes());
@@ -25,7 +25,7 @@ fn pull(server: &Server, dir: &std::path::Path) -> Result<cache::Pulled, Error> 
 fn assert_pulled(server: &Server, dir: &std::path::Path, data: &[u8]) {
     let pulled = pull(server, dir).expect("pull succeeds");
     assert_eq!(std::fs::read(&pulled.assets[0].path).expect("blob"), data);
-    assert_eq!(pulled.assets[0].sha256, sha(data));
+    assert_eq!(pulled.assets[0].sha256, sha256(data));
     assert_clean(&hub(dir, &server.url("/")));
 }
 
@@ -113,7 +113,7 @@ fn a_lying_length_cannot_pass_the_size_cap() {
     // The card says 1000 bytes; the server sends 300,000.
     server.put(
         &format!("/assets/{UID}.md"),
-        card(&server.url("/blob.bin"), &sha(&data), Some(1000)).into_bytes(),
+        card(&server.url("/blob.bin"), &sha256(&data), Some(1000)).into_bytes(),
     );
     server.put("/blob.bin", data);
     let dir = tempfile::tempdir().expect("temp");

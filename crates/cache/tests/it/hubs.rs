@@ -1,8 +1,9 @@
 //! Pulling from hub trees on disk and over HTTP; listing, info, offline mode and the cache commands.
 
-use super::{UID, assert_clean, blob_count, bytes, card, hub, sha, write_hub};
+use super::{UID, assert_clean, blob_count, card, hub, write_hub};
 use cache::{Error, Hub, Listing, Silent, Source, resolve_dir};
 use std::path::{Path, PathBuf};
+use testserver::{bytes, sha256};
 
 fn local(dir: &Path, data: &[u8], link_sha: &str) -> tempfile::TempDir {
     let hub_dir = tempfile::tempdir().expect("temp");
@@ -42,7 +43,7 @@ fn cache_dir_resolution_follows_the_documented_order() {
 fn local_hub_relative_asset_is_copied_and_verified() {
     let data = bytes(50_000);
     let cache_dir = tempfile::tempdir().expect("temp");
-    let hub_dir = local(cache_dir.path(), &data, &sha(&data));
+    let hub_dir = local(cache_dir.path(), &data, &sha256(&data));
     let hub = hub(cache_dir.path(), &hub_dir.path().display().to_string());
     let pulled = hub
         .pull(&UID.parse().expect("uid"), false, &Silent)
@@ -54,7 +55,7 @@ fn local_hub_relative_asset_is_copied_and_verified() {
             .permissions()
             .readonly()
     );
-    assert!(pulled.card.is_file());
+    assert!(pulled.card_path.is_file());
     assert_clean(&hub);
     let models = hub.cache().models().expect("ls");
     assert_eq!(models.len(), 1);
@@ -66,7 +67,7 @@ fn local_hub_relative_asset_is_copied_and_verified() {
 fn local_hub_with_a_bad_digest_stores_nothing() {
     let data = bytes(10_000);
     let cache_dir = tempfile::tempdir().expect("temp");
-    let hub_dir = local(cache_dir.path(), &data, &sha(b"something else"));
+    let hub_dir = local(cache_dir.path(), &data, &sha256(b"something else"));
     let hub = hub(cache_dir.path(), &hub_dir.path().display().to_string());
     let err = hub
         .pull(&UID.parse().expect("uid"), false, &Silent)
@@ -81,7 +82,7 @@ fn local_hub_with_a_bad_digest_stores_nothing() {
 fn short_hashes_are_a_prefix_check() {
     let data = bytes(10_000);
     let cache_dir = tempfile::tempdir().expect("temp");
-    let hub_dir = local(cache_dir.path(), &data, &sha(&data)[..8]);
+    let hub_dir = local(cache_dir.path(), &data, &sha256(&data)[..8]);
     let hub = hub(cache_dir.path(), &hub_dir.path().display().to_string());
     let pulled = hub
         .pull(&UID.parse().expect("uid"), false, &Silent)
@@ -158,7 +159,7 @@ fn http_hub_lists_from_its_index() {
 fn offline_answers_from_the_cache_or_names_what_is_missing() {
     let data = bytes(20_000);
     let cache_dir = tempfile::tempdir().expect("temp");
-    let hub_dir = local(cache_dir.path(), &data, &sha(&data));
+    let hub_dir = local(cache_dir.path(), &data, &sha256(&data));
     let source = Source::parse(&hub_dir.path().display().to_string()).expect("source");
     let offline = Hub::builder()
         .dir(cache_dir.path())
@@ -197,7 +198,7 @@ fn force_reload_fetches_and_verifies_again() {
     let data = bytes(40_000);
     server.put(
         &format!("/assets/{UID}.md"),
-        card(&server.url("/b"), &sha(&data), None).into_bytes(),
+        card(&server.url("/b"), &sha256(&data), None).into_bytes(),
     );
     server.put("/b", data.clone());
     let cache_dir = tempfile::tempdir().expect("temp");
@@ -215,7 +216,7 @@ fn force_reload_fetches_and_verifies_again() {
 fn verify_finds_corruption_and_rm_and_prune_clean_up() {
     let data = bytes(30_000);
     let cache_dir = tempfile::tempdir().expect("temp");
-    let hub_dir = local(cache_dir.path(), &data, &sha(&data));
+    let hub_dir = local(cache_dir.path(), &data, &sha256(&data));
     let hub = hub(cache_dir.path(), &hub_dir.path().display().to_string());
     let pulled = hub
         .pull(&UID.parse().expect("uid"), false, &Silent)
@@ -234,7 +235,7 @@ fn verify_finds_corruption_and_rm_and_prune_clean_up() {
         cache_dir
             .path()
             .join("v1/blobs/sha256")
-            .join(sha(b"orphan")),
+            .join(sha256(b"orphan")),
         b"orphan",
     )
     .expect("orphan");

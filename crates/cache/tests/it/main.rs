@@ -6,32 +6,11 @@ mod mirrors;
 mod repos;
 
 use cache::{Hub, NetConfig, Source};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 
 /// The UID every test card lives at.
 const UID: &str = "test/cpu/1.0/blob_v1.0_cifar10";
-
-/// Deterministic bytes that do not compress to nothing.
-fn bytes(len: usize) -> Vec<u8> {
-    let mut x = 0x2545_f491_u32;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-fn sha(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A card at [`UID`] with one asset.
 fn card(link: &str, sha256: &str, size: Option<u64>) -> String {

@@ -1,21 +1,22 @@
 //! Mirrors: `mirror` fills a hub's store, and pulls prefer a hub's mirror, falling back to the card's link.
 
-use super::{UID, assert_clean, bytes, card, fast_net, hub, sha, write_hub};
+use super::{UID, assert_clean, card, fast_net, hub, write_hub};
 use cache::{Error, Silent};
+use manifest::Profile;
 use std::path::Path;
-use testserver::{Fault, Server};
+use testserver::{Fault, Server, bytes, sha256};
 
 /// A card at [`UID`] that lets hubs mirror its one asset.
 fn mirrorable(link: &str, sha256: &str) -> String {
     card(link, sha256, None).replace(
         "summary: test blob\n",
-        "summary: test blob\nallow-cache-ckpt: true\n",
+        "summary: test blob\nallow-cache-ckpt: true\ninput-shape: [1, 8]\n",
     )
 }
 
 /// An HTTP hub on `server` whose index names a mirror for the card's asset.
 fn http_hub_with_mirror(server: &Server, data: &[u8]) {
-    let digest = sha(data);
+    let digest = sha256(data);
     let link = server.url("/origin.bin");
     server.put(
         &format!("/assets/{UID}.md"),
@@ -40,7 +41,7 @@ fn an_http_hub_s_mirror_is_preferred() {
     let data = bytes(40_000);
     let server = Server::start();
     http_hub_with_mirror(&server, &data);
-    let mirror = format!("/mirror/sha256/{}", sha(&data));
+    let mirror = format!("/mirror/sha256/{}", sha256(&data));
     server.put(&mirror, data.clone());
     let cache_dir = tempfile::tempdir().expect("temp");
     let hub = hub(cache_dir.path(), &server.url("/"));
@@ -59,7 +60,7 @@ fn a_broken_or_missing_mirror_falls_back_to_the_card_s_link() {
     for broken in [Some(Fault::WrongBytes), Some(Fault::Status(404)), None] {
         let server = Server::start();
         http_hub_with_mirror(&server, &data);
-        let mirror = format!("/mirror/sha256/{}", sha(&data));
+        let mirror = format!("/mirror/sha256/{}", sha256(&data));
         if let Some(fault) = broken.clone() {
             server.put(&mirror, data.clone());
             server.fault(&mirror, fault);
@@ -78,12 +79,25 @@ fn a_broken_or_missing_mirror_falls_back_to_the_card_s_link() {
 /// A hub tree whose card lets hubs mirror an asset at `link`.
 fn mirrorable_hub(link: &str, data: &[u8]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp");
-    write_hub(dir.path(), &mirrorable(link, &sha(data)));
+    write_hub(dir.path(), &mirrorable(link, &sha256(data)));
     dir
 }
 
+/// Where the hub's mirror keeps `data`, relative to the hub root.
+fn mirror_link(data: &[u8]) -> String {
+    hubtree::mirror_link(&manifest::Sha256::of(data))
+}
+
+/// The index `mhub mirror --profile mindspore` builds: the valid cards (the test cards
+/// link to a loopback server over plain http, an error under the `mhub` rules).
+fn index(hub: &Path) -> manifest::Index {
+    hubtree::index_tree(hub, Profile::Mindspore, hubtree::Policy::SkipInvalid)
+        .expect("index")
+        .index
+}
+
 fn mirrored(hub: &Path, data: &[u8]) -> std::path::PathBuf {
-    hub.join(cache::mirror_link(&sha(data)))
+    hub.join(mirror_link(data))
 }
 
 #[test]
@@ -92,7 +106,8 @@ fn mirror_stores_verified_blobs_and_the_index_points_at_them() {
     let origin = Server::start();
     origin.put("/origin.bin", data.clone());
     let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
-    let report = cache::mirror(dir.path(), &fast_net(), &Silent).expect("mirror");
+    let report =
+        cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
     assert_eq!(report.cards, 1);
     assert_eq!(report.assets.len(), 1);
     assert!(report.assets[0].fetched);
@@ -106,12 +121,13 @@ fn mirror_stores_verified_blobs_and_the_index_points_at_them() {
             .permissions()
             .readonly()
     );
-    let index = cache::index_hub(dir.path()).expect("index");
+    let index = index(dir.path());
     assert_eq!(
         index.models[0].assets[0].mirror.as_deref(),
-        Some(cache::mirror_link(&sha(&data)).as_str())
+        Some(mirror_link(&data).as_str())
     );
-    let again = cache::mirror(dir.path(), &fast_net(), &Silent).expect("mirror again");
+    let again =
+        cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror again");
     assert!(!again.assets[0].fetched);
     assert_eq!(origin.requests("/origin.bin"), 1);
 
@@ -133,40 +149,44 @@ fn mirror_stores_nothing_it_cannot_verify() {
     origin.put("/origin.bin", data.clone());
     origin.fault("/origin.bin", Fault::WrongBytes);
     let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
-    let err = cache::mirror(dir.path(), &fast_net(), &Silent).expect_err("a wrong digest");
+    let err = cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent)
+        .expect_err("a wrong digest");
     assert!(matches!(err, Error::Digest { .. }), "{err}");
     assert!(!mirrored(dir.path(), &data).exists());
     let tmp: Vec<_> = std::fs::read_dir(dir.path().join("mirror/.tmp"))
         .expect("tmp")
         .collect();
     assert!(tmp.is_empty(), "{tmp:?}");
-    assert!(
-        cache::index_hub(dir.path()).expect("index").models[0].assets[0]
-            .mirror
-            .is_none()
-    );
+    assert!(index(dir.path()).models[0].assets[0].mirror.is_none());
 
     // Cards that do not allow it, or name only a prefix, are not mirrored.
     let quiet = tempfile::tempdir().expect("temp");
     write_hub(
         quiet.path(),
-        &card(&origin.url("/origin.bin"), &sha(&data), None),
+        &card(&origin.url("/origin.bin"), &sha256(&data), None),
     );
-    let report = cache::mirror(quiet.path(), &fast_net(), &Silent).expect("mirror");
+    let report =
+        cache::mirror(quiet.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
     assert_eq!((report.cards, report.assets.len()), (0, 0));
     assert!(!quiet.path().join("mirror").exists());
     let prefix = mirrorable_hub(&origin.url("/origin.bin"), &data);
     write_hub(
         prefix.path(),
-        &mirrorable(&origin.url("/origin.bin"), &sha(&data)[..8]),
+        &mirrorable(&origin.url("/origin.bin"), &sha256(&data)[..8]),
     );
-    let report = cache::mirror(prefix.path(), &fast_net(), &Silent).expect("mirror");
+    let report =
+        cache::mirror(prefix.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
     assert_eq!(report.skipped.len(), 1);
     assert!(
         report.skipped[0].reason.contains("prefix"),
         "{:?}",
         report.skipped
     );
-    let missing = cache::mirror(&quiet.path().join("nowhere"), &fast_net(), &Silent);
+    let missing = cache::mirror(
+        &quiet.path().join("nowhere"),
+        Profile::Mindspore,
+        &fast_net(),
+        &Silent,
+    );
     assert!(missing.is_err());
 }

@@ -1,24 +1,9 @@
 //! Repository sources: a source archive on a loopback server, `hubconf.yaml` entrypoints, safe extraction.
 
-use super::{UID, assert_clean, bytes, card, fast_net, sha};
+use super::{UID, assert_clean, card, fast_net};
 use cache::{Error, Hub, Listing, Silent, Source};
 use flate2::{Compression, write::GzEncoder};
-use testserver::Server;
-
-/// A GitHub-style archive: everything under `repo-main/`.
-fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
-    for (path, data) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, format!("repo-main/{path}"), *data)
-            .expect("append");
-    }
-    builder.into_inner().expect("tar").finish().expect("gzip")
-}
+use testserver::{Server, bytes, repo_archive, sha256};
 
 const HUBCONF: &str = "requires-mhub: 0.1\nentrypoints:\n  - name: blob\n    doc: A test blob.\n    card: test/cpu/1.0/blob_v1.0_cifar10\n    asset: onnx\n    inputs:\n      - name: x\n        dtype: float32\n        shape: [1, 64]\n";
 
@@ -36,11 +21,11 @@ fn repo_hub(server: &Server, cache: &std::path::Path) -> Hub {
 fn entrypoints_are_listed_and_pulled_without_running_anything() {
     let server = Server::start();
     let data = bytes(25_000);
-    let card_text = card("models/blob.onnx", &sha(&data), None);
+    let card_text = card("models/blob.onnx", &sha256(&data), None);
     let card_path = format!("assets/{UID}.md");
     server.put(
         "/owner/repo/archive/main.tar.gz",
-        archive(&[
+        repo_archive(&[
             ("hubconf.yaml", HUBCONF.as_bytes()),
             (&card_path, card_text.as_bytes()),
             ("models/blob.onnx", &data),
@@ -106,7 +91,7 @@ fn a_bad_hubconf_is_reported_with_its_line() {
     let server = Server::start();
     server.put(
         "/owner/repo/archive/main.tar.gz",
-        archive(&[(
+        repo_archive(&[(
             "hubconf.yaml",
             b"entrypoints:\n  - name: x\n    card: ../../etc/passwd\n",
         )]),

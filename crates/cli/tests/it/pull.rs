@@ -4,31 +4,9 @@ use super::transcript;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use testserver::{Fault, Server};
+use testserver::{Fault, Server, bytes, repo_archive, sha256};
 
 const UID: &str = "test/cpu/1.0/blob_v1.0_cifar10";
-
-fn bytes(len: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_u32;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// The lowercase hex sha256 of `data`; the other modules of this binary use it too.
-pub(crate) fn sha(data: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(data);
-    digest.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
 
 fn card(link: &str, digest: &str) -> String {
     format!(
@@ -44,7 +22,7 @@ fn serve(data: &[u8]) -> Server {
     let server = Server::start();
     server.put(
         &format!("/assets/{UID}.md"),
-        card(&server.url("/blob.bin"), &sha(data)).into_bytes(),
+        card(&server.url("/blob.bin"), &sha256(data)).into_bytes(),
     );
     server.put("/blob.bin", data.to_vec());
     server
@@ -238,37 +216,17 @@ fn a_full_disk_is_a_clear_error_and_stores_nothing() {
     verify_clean(dir.path(), &server);
 }
 
-/// A GitHub-style source archive holding `files` under `repo-main/`.
-fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let encoder = flate2::write::GzEncoder::new(&mut out, flate2::Compression::fast());
-        let mut builder = tar::Builder::new(encoder);
-        for (path, data) in files {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(data.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            builder
-                .append_data(&mut header, format!("repo-main/{path}"), *data)
-                .expect("append");
-        }
-        builder.into_inner().expect("tar").finish().expect("gzip");
-    }
-    out
-}
-
 #[test]
 fn repository_entrypoints_end_to_end() {
     let data = bytes(30_000);
     let server = Server::start();
     let hubconf =
         format!("entrypoints:\n  - name: blob\n    doc: A blob for tests.\n    card: {UID}\n");
-    let card_text = card("models/blob.onnx", &sha(&data));
+    let card_text = card("models/blob.onnx", &sha256(&data));
     let card_path = format!("assets/{UID}.md");
     server.put(
         "/me/models/archive/main.tar.gz",
-        archive(&[
+        repo_archive(&[
             ("hubconf.yaml", hubconf.as_bytes()),
             (&card_path, card_text.as_bytes()),
             ("models/blob.onnx", &data),

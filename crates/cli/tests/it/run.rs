@@ -322,3 +322,74 @@ fn models_from_an_http_hub_run_in_the_worker() {
         transcript(&starved, None)
     );
 }
+
+#[test]
+fn an_int64_input_travels_to_the_worker_inline() {
+    let cache = tempfile::tempdir().expect("temp");
+    let input = cache.path().join("ints.npy");
+    let ints =
+        runtime::Tensor::new(vec![1, 4], runtime::Data::I64(vec![6, 3, 5, 2])).expect("tensor");
+    std::fs::write(&input, runtime::npy::write(&ints)).expect("write");
+    let out = mhub(
+        cache.path(),
+        &[
+            "run",
+            "hub/models/iris/model.onnx",
+            "-i",
+            input.to_str().expect("utf-8"),
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let last = json["outputs"]
+        .as_array()
+        .and_then(|o| o.last())
+        .expect("outputs");
+    assert_eq!(last["shape"], serde_json::json!([1, 3]));
+}
+
+#[test]
+fn the_worker_reads_one_request_on_stdin_and_writes_one_reply() {
+    use std::io::Write as _;
+    let ask = |request: &str| -> serde_json::Value {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mhub"))
+            .arg("__worker")
+            .current_dir(repo())
+            .env_clear()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("mhub runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(request.as_bytes()).expect("write");
+        drop(stdin);
+        let out = child.wait_with_output().expect("mhub runs");
+        assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+        serde_json::from_slice(&out.stdout).expect("one JSON reply")
+    };
+    let done = ask(
+        r#"{"model":"hub/models/iris/model.onnx","input":{"shape":[1,4],"dtype":"float32","values":[6.1,2.8,4.7,1.2]}}"#,
+    );
+    assert_eq!(done["kind"], "done", "{done}");
+    assert_eq!(done["spec"]["inputs"][0]["name"], "measurements");
+    assert_eq!(
+        done["spec"]["inputs"][0]["shape"],
+        serde_json::json!([1, 4])
+    );
+    let outputs = done["run"]["outputs"].as_array().expect("outputs");
+    assert_eq!(outputs.last().expect("an output")["dtype"], "float32");
+    assert!(done["load_ms"].is_f64() && done["run"]["run_ms"].is_f64());
+    let spec_only = ask(r#"{"model":"hub/models/iris/model.onnx"}"#);
+    assert_eq!(spec_only["kind"], "done", "{spec_only}");
+    assert!(spec_only.get("run").is_none());
+    let malformed = ask(r#"{"model":"hub/models/iris/model.onnx","input":{"shape":[1,4]}}"#);
+    assert_eq!(malformed["kind"], "failed");
+    assert!(
+        malformed["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("the worker got a malformed request"),
+        "{malformed}"
+    );
+}

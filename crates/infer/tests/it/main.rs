@@ -3,6 +3,8 @@
 use infer::{Engine, Error, Input, ModelRef, Reply, Request};
 use std::path::PathBuf;
 
+mod protocol;
+
 fn hub(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../hub")
@@ -10,12 +12,8 @@ fn hub(path: &str) -> PathBuf {
 }
 
 fn model_ref(path: &str) -> (ModelRef, Vec<u8>) {
-    use sha2::{Digest, Sha256};
     let bytes = std::fs::read(hub(path)).expect("test data");
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = manifest::Sha256::of(&bytes).to_string();
     (
         ModelRef {
             url: path.to_owned(),

@@ -1,9 +1,10 @@
 //! Hostile clients and trees: traversal, links out of the tree, dotfiles, slow and idle clients, the connection cap.
 
-use super::{Fixture, MODEL, bytes, put, send, sha, start};
+use super::{Fixture, MODEL, put, send, start};
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use testserver::{bytes, sha256};
 
 const SECRET: &str = "TOP SECRET";
 
@@ -50,12 +51,12 @@ fn nothing_outside_the_tree_hidden_or_a_folder_is_ever_served() {
     // A mirror store that is a link out of the tree, holding a blob named by its hash.
     put(
         top,
-        &format!("elsewhere/sha256/{}", sha(SECRET.as_bytes())),
+        &format!("elsewhere/sha256/{}", sha256(SECRET.as_bytes())),
         SECRET.as_bytes(),
     );
     symlink(top.join("elsewhere"), hub.join("mirror")).expect("link");
     // A card that is a link to a card outside the tree.
-    let outside_card = super::card("leak", &[("onnx", MODEL, &sha(b"x"))], "");
+    let outside_card = super::card("leak", &[("onnx", MODEL, &sha256(b"x"))], "");
     put(
         top,
         "leak_v1.0_cifar10.md",
@@ -123,7 +124,7 @@ fn nothing_outside_the_tree_hidden_or_a_folder_is_ever_served() {
     );
     let by_hash = send(
         addr,
-        get_raw(&format!("/sha256/{}", sha(SECRET.as_bytes()))).as_bytes(),
+        get_raw(&format!("/sha256/{}", sha256(SECRET.as_bytes()))).as_bytes(),
     );
     assert_eq!(by_hash.status, 404);
     let index = send(addr, get_raw("/index.json").as_bytes());

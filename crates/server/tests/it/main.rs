@@ -6,38 +6,18 @@ mod ranges;
 mod routes;
 mod shutdown;
 
-use sha2::{Digest as _, Sha256};
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+use testserver::{bytes, sha256};
 
 /// The UID of the test card.
 const UID: &str = "test/cpu/1.0/blob_v1.0_cifar10";
 /// Where the test card's model is, relative to the hub root.
 const MODEL: &str = "models/blob/model.onnx";
-
-/// Deterministic bytes that do not compress.
-fn bytes(len: usize) -> Vec<u8> {
-    let mut x = 0x2545_f491_4f6c_dd1d_u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 56) as u8
-        })
-        .collect()
-}
-
-fn sha(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A card at `uid`'s path with these assets: (format, link, sha256).
 fn card(name: &str, assets: &[(&str, &str, &str)], extra: &str) -> String {
@@ -79,8 +59,8 @@ impl Fixture {
         let text = card(
             "blob",
             &[
-                ("onnx", MODEL, &sha(&model)),
-                ("labels", "models/blob/labels.txt", &sha(&labels)),
+                ("onnx", MODEL, &sha256(&model)),
+                ("labels", "models/blob/labels.txt", &sha256(&labels)),
             ],
             "",
         );

@@ -1,9 +1,10 @@
 //! The routes: the index, cards, files by path and by sha256, the web app, methods.
 
-use super::{Fixture, MODEL, UID, bytes, card, config, get, put, request, sha, start};
+use super::{Fixture, MODEL, UID, card, config, get, put, request, start};
 use std::io::Read as _;
 use std::path::Path;
 use std::time::Duration;
+use testserver::{bytes, sha256};
 
 fn repo_hub() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hub")
@@ -108,7 +109,7 @@ fn the_index_follows_changes_to_the_tree() {
     assert_eq!(uids(&before), [UID]);
     assert_eq!(before["models"][0]["assets"][0]["asset-link"], MODEL);
     let other = "test/cpu/1.0/other_v1.0_cifar10";
-    let text = card("other", &[("onnx", MODEL, &sha(&fixture.model))], "");
+    let text = card("other", &[("onnx", MODEL, &sha256(&fixture.model))], "");
     put(
         &fixture.hub(),
         &format!("assets/{other}.md"),
@@ -157,7 +158,7 @@ fn cards_by_uid_and_files_by_path() {
     // The files a card names were hashed when the index was built: the tag is the sha256.
     assert_eq!(
         model.header("etag"),
-        Some(format!("\"{}\"", sha(&fixture.model)).as_str())
+        Some(format!("\"{}\"", sha256(&fixture.model)).as_str())
     );
     let head = request(server.addr, "HEAD", &format!("/{MODEL}"), &[]);
     assert_eq!(head.status, 200);
@@ -181,13 +182,13 @@ fn files_by_sha256_only_when_their_bytes_match() {
     let fixture = Fixture::new();
     let hub = fixture.hub();
     let mirrored = bytes(3000);
-    let mirrored_sha = sha(&mirrored);
+    let mirrored_sha = sha256(&mirrored);
     put(&hub, &format!("mirror/sha256/{mirrored_sha}"), &mirrored);
-    let liar = sha(b"something else");
+    let liar = sha256(b"something else");
     put(&hub, &format!("mirror/sha256/{liar}"), &bytes(10));
     let server = start(fixture.config());
 
-    let model_sha = sha(&fixture.model);
+    let model_sha = sha256(&fixture.model);
     let by_hash = get(server.addr, &format!("/sha256/{model_sha}"), &[]);
     assert_eq!(by_hash.status, 200);
     assert_eq!(by_hash.body, fixture.model);

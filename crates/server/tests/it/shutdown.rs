@@ -1,9 +1,10 @@
 //! Graceful shutdown: downloads under way finish, new connections are refused, and the grace period ends it.
 
-use super::{Fixture, bytes, put, start};
+use super::{Fixture, put, start};
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+use testserver::bytes;
 
 const BOUND: Duration = Duration::from_secs(20);
 

@@ -1,6 +1,7 @@
-//! Finding the cards in files and hub trees, and where each sits relative to its `assets/` root.
+//! Finding the cards in files and hub trees, where each sits relative to its `assets/` root, and checking them.
 
 use crate::error::{Error, Result, io};
+use manifest::{Options, Profile, Report};
 use std::fs;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
@@ -49,7 +50,7 @@ pub fn read_card(path: &Path) -> Result<String> {
         .map_err(io("read", path))?;
     let invalid = |reason: String| Error::Invalid {
         what: "card",
-        path: path.display().to_string(),
+        path: path.to_path_buf(),
         reason,
     };
     if bytes.len() as u64 > MAX_CARD_BYTES {
@@ -149,4 +150,97 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One card read and checked.
+#[derive(Debug)]
+pub struct Checked {
+    /// The file.
+    pub file: CardFile,
+    /// Its text (empty when it could not be read).
+    pub source: String,
+    /// Its diagnostics, or why it could not be read.
+    pub result: Result<Report>,
+}
+
+impl Checked {
+    /// Whether this card can be listed in an index: readable, with no error.
+    pub fn is_valid(&self) -> bool {
+        self.result.as_ref().is_ok_and(|r| !r.has_errors())
+    }
+
+    /// Whether this is a `_cn.md` translation, which indexes leave out.
+    pub fn is_translation(&self) -> bool {
+        self.file
+            .card_path
+            .as_deref()
+            .and_then(manifest::english_sibling)
+            .is_some()
+    }
+}
+
+/// Reads one card and checks it under `profile`.
+pub fn check_card(file: CardFile, profile: Profile) -> Checked {
+    match file.read() {
+        Ok(source) => {
+            let options = Options {
+                profile,
+                card_path: file.card_path.as_deref(),
+                sibling_exists: file.sibling_exists(),
+            };
+            let report = manifest::check(&source, &options);
+            Checked {
+                file,
+                source,
+                result: Ok(report),
+            }
+        }
+        Err(e) => Checked {
+            file,
+            source: String::new(),
+            result: Err(e),
+        },
+    }
+}
+
+/// Reads and checks every card, on every core, keeping the input order.
+pub fn check_cards(files: Vec<CardFile>, profile: Profile) -> Vec<Checked> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads == 1 || files.len() < 64 {
+        return files.into_iter().map(|f| check_card(f, profile)).collect();
+    }
+    // Small interleaved batches keep the threads busy to the end without a work queue.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let files: Vec<std::sync::Mutex<Option<CardFile>>> = files
+        .into_iter()
+        .map(|f| std::sync::Mutex::new(Some(f)))
+        .collect();
+    let mut out: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let at = next.fetch_add(16, std::sync::atomic::Ordering::Relaxed);
+                        if at >= files.len() {
+                            break;
+                        }
+                        for (i, slot) in files.iter().enumerate().skip(at).take(16) {
+                            let file = slot.lock().ok().and_then(|mut f| f.take());
+                            if let Some(file) = file {
+                                done.push((i, check_card(file, profile)));
+                            }
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, c)| c).collect()
 }
