@@ -121,6 +121,42 @@ fn the_index_follows_changes_to_the_tree() {
 }
 
 #[test]
+fn the_served_index_never_lists_a_card_with_errors() {
+    let fixture = Fixture::new();
+    let mut config = fixture.config();
+    config.rescan = Duration::ZERO;
+    let server = start(config);
+    let uids = || -> Vec<String> {
+        let index: serde_json::Value =
+            serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json");
+        index["models"]
+            .as_array()
+            .expect("models")
+            .iter()
+            .map(|m| m["uid"].as_str().expect("uid").to_owned())
+            .collect()
+    };
+    // Each link names something a client or the page must never follow.
+    for (i, link) in [
+        "../../etc/passwd",
+        "javascript:alert(1)",
+        "/etc/passwd",
+        "models/%2e%2e/x",
+        "https://",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uid = format!("test/cpu/1.0/bad{i}_v1.0_cifar10");
+        let text = card(&format!("bad{i}"), &[("onnx", link, &sha256(b"x"))], "");
+        put(&fixture.hub(), &format!("assets/{uid}.md"), text.as_bytes());
+        assert_eq!(uids(), [UID], "a card linking `{link}` was listed");
+        // The card's file is still a file of the tree; only the index leaves it out.
+        assert_eq!(get(server.addr, &format!("/assets/{uid}.md"), &[]).status, 200);
+    }
+}
+
+#[test]
 fn cards_by_uid_and_files_by_path() {
     let fixture = Fixture::new();
     let server = start(fixture.config());
