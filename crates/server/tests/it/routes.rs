@@ -152,7 +152,10 @@ fn the_served_index_never_lists_a_card_with_errors() {
         put(&fixture.hub(), &format!("assets/{uid}.md"), text.as_bytes());
         assert_eq!(uids(), [UID], "a card linking `{link}` was listed");
         // The card's file is still a file of the tree; only the index leaves it out.
-        assert_eq!(get(server.addr, &format!("/assets/{uid}.md"), &[]).status, 200);
+        assert_eq!(
+            get(server.addr, &format!("/assets/{uid}.md"), &[]).status,
+            200
+        );
     }
 }
 
