@@ -1,6 +1,6 @@
 //! The catalogue's filters: parsing them from the URL, matching index entries, counting facets.
 
-use crate::route::{decode, encode};
+use crate::percent::{decode, encode};
 use manifest::IndexEntry;
 use std::collections::BTreeMap;
 

@@ -31,12 +31,14 @@
 mod bridge;
 mod catalogue;
 pub mod markdown;
+mod percent;
 pub mod present;
 mod route;
 mod view;
 
 pub use catalogue::{Facet, Filters};
-pub use route::{Route, decode, encode};
+pub use percent::{decode, encode};
+pub use route::Route;
 pub use view::App;
 
 /// Renders the app into the page's `<body>`.

@@ -2,10 +2,11 @@
 
 use crate::catalogue::{Facet, Filters};
 use crate::markdown::{is_safe_url, render};
+use crate::percent::{decode, encode};
 use crate::present::{
     bytes, commands, concrete_shape, labels, marked_lines, median, millis, numbers, offset, top_k,
 };
-use crate::route::{Route, decode, encode};
+use crate::route::Route;
 use manifest::{Index, IndexEntry, Severity};
 
 fn check_route(hash: &str, expected: &Route, canonical: &str) {

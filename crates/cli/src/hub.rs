@@ -335,7 +335,7 @@ fn io_text(
 }
 
 pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
-    if crate::run::is_local_model(&args.model) {
+    if crate::worker::is_local_model(&args.model) {
         return info_local(args);
     }
     let bars = Bars::new(args.hub.quiet);

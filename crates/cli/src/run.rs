@@ -38,11 +38,6 @@ pub(crate) struct Args {
     hub: HubArgs,
 }
 
-/// Whether a model argument is a local `.onnx` file (untrusted: it runs in a worker).
-pub(crate) fn is_local_model(text: &str) -> bool {
-    text.to_ascii_lowercase().ends_with(".onnx")
-}
-
 /// Reads nested JSON arrays of numbers as a float tensor.
 fn json_tensor(value: &serde_json::Value) -> anyhow::Result<Tensor> {
     fn walk(
@@ -301,7 +296,7 @@ fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let (ran, labels) = if is_local_model(&args.model) {
+    let (ran, labels) = if worker::is_local_model(&args.model) {
         run_local(args)?
     } else {
         run_pulled(args)?

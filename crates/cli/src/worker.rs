@@ -12,6 +12,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Whether a model argument is a local `.onnx` file (untrusted: it runs in a worker).
+pub(crate) fn is_local_model(text: &str) -> bool {
+    text.to_ascii_lowercase().ends_with(".onnx")
+}
+
 /// Limits for a worker.
 #[derive(clap::Args, Clone, Copy)]
 pub(crate) struct Limits {
