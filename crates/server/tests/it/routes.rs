@@ -88,6 +88,16 @@ fn the_index_is_compressed_when_the_client_accepts_it() {
     assert!(again.body.is_empty());
 }
 
+/// The UIDs an index lists, in order.
+fn uids(index: &serde_json::Value) -> Vec<String> {
+    index["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|m| m["uid"].as_str().expect("uid").to_owned())
+        .collect()
+}
+
 #[test]
 fn the_index_follows_changes_to_the_tree() {
     let fixture = Fixture::new();
@@ -96,14 +106,6 @@ fn the_index_follows_changes_to_the_tree() {
     let server = start(config);
     let index = |server: &super::Running| -> serde_json::Value {
         serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json")
-    };
-    let uids = |index: &serde_json::Value| -> Vec<String> {
-        index["models"]
-            .as_array()
-            .expect("models")
-            .iter()
-            .map(|m| m["uid"].as_str().expect("uid").to_owned())
-            .collect()
     };
     let before = index(&server);
     assert_eq!(uids(&before), [UID]);
@@ -126,15 +128,8 @@ fn the_served_index_never_lists_a_card_with_errors() {
     let mut config = fixture.config();
     config.rescan = Duration::ZERO;
     let server = start(config);
-    let uids = || -> Vec<String> {
-        let index: serde_json::Value =
-            serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json");
-        index["models"]
-            .as_array()
-            .expect("models")
-            .iter()
-            .map(|m| m["uid"].as_str().expect("uid").to_owned())
-            .collect()
+    let served = || -> Vec<String> {
+        uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
     };
     // Each link names something a client or the page must never follow.
     for (i, link) in [
@@ -150,7 +145,7 @@ fn the_served_index_never_lists_a_card_with_errors() {
         let uid = format!("test/cpu/1.0/bad{i}_v1.0_cifar10");
         let text = card(&format!("bad{i}"), &[("onnx", link, &sha256(b"x"))], "");
         put(&fixture.hub(), &format!("assets/{uid}.md"), text.as_bytes());
-        assert_eq!(uids(), [UID], "a card linking `{link}` was listed");
+        assert_eq!(served(), [UID], "a card linking `{link}` was listed");
         // The card's file is still a file of the tree; only the index leaves it out.
         assert_eq!(
             get(server.addr, &format!("/assets/{uid}.md"), &[]).status,
