@@ -5,9 +5,9 @@ use crate::error::{Error, Result, io};
 use crate::fetch::Fetcher;
 use crate::source::Location;
 use crate::store::Store;
-use hubtree::CopyError;
+use hubtree::{CopyError, Relative, Root};
 use manifest::{Expected, Sha256};
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// One asset to store: where its bytes are, the card's link, and what they must be.
@@ -56,7 +56,9 @@ pub(crate) fn store_blob(
             let url = fetcher.url(text)?;
             fetcher.download(&url, &part, size, None, progress)
         }
-        Location::File(path) => copy_local(path, &part, size),
+        Location::InTree { root, path } => {
+            copy_local(root, path, &part, size.unwrap_or(fetcher.max_size()))
+        }
     };
     let (sha, len) = match fetched {
         Ok(done) => done,
@@ -89,19 +91,29 @@ pub(crate) fn store_blob(
     Ok((sha, len, path))
 }
 
-/// Copies a local asset into `part`, hashing it; at most `size` bytes when declared.
-fn copy_local(src: &Path, part: &Path, size: Option<u64>) -> Result<(Sha256, u64)> {
-    let input = File::open(src).map_err(io("open", src))?;
-    let mut output = File::create(part).map_err(io("create", part))?;
-    let (sha, len) = hubtree::hash_copy(input, &mut output, size).map_err(|e| match e {
-        CopyError::Read(e) => io("read", src)(e),
-        CopyError::Write(e) => io("write", part)(e),
-        CopyError::TooLong { read } => Error::Length {
-            url: src.display().to_string(),
-            expected: size.unwrap_or_default(),
-            got: read,
-        },
+/// Copies an asset of a hub tree on disk into `part`, hashing it; at most `limit` bytes
+/// (the declared size, else the download cap). The file is found with
+/// [`hubtree::Root::find`]: a link out of the tree, a folder, a FIFO or a device is refused.
+fn copy_local(root: &Path, path: &Relative, part: &Path, limit: u64) -> Result<(Sha256, u64)> {
+    let shown = root.join(path.as_str());
+    let tree = Root::open(root).map_err(io("open", root))?;
+    let found = tree.find(path).ok_or_else(|| Error::Invalid {
+        what: "asset",
+        path: shown.display().to_string(),
+        reason: "it is not a regular file inside the hub (missing, a folder, a FIFO or device, or a link out of the tree)".to_owned(),
     })?;
+    let mut output = hubtree::open_writable(part)?;
+    output.set_len(0).map_err(io("truncate", part))?;
+    let (sha, len) =
+        hubtree::hash_copy(&found.file, &mut output, Some(limit)).map_err(|e| match e {
+            CopyError::Read(e) => io("read", &shown)(e),
+            CopyError::Write(e) => io("write", part)(e),
+            CopyError::TooLong { read } => Error::Length {
+                url: shown.display().to_string(),
+                expected: limit,
+                got: read,
+            },
+        })?;
     output.sync_all().map_err(io("sync", part))?;
     Ok((sha, len))
 }

@@ -393,7 +393,10 @@ impl Hub {
             Root::Dir(dir) => {
                 return hubtree::mirrored(dir, card)
                     .into_iter()
-                    .map(|(link, path)| (link, Location::File(path)))
+                    .map(|(link, path)| {
+                        let root = dir.clone();
+                        (link, Location::InTree { root, path })
+                    })
                     .collect();
             }
             Root::Url(base) => base,

@@ -7,7 +7,7 @@ use manifest::{Hasher, Sha256};
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::{StatusCode, Url, redirect};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc;
@@ -116,6 +116,11 @@ impl Fetcher {
     }
 
     /// Parses and checks a url against the https rule.
+    /// The most bytes one download may bring.
+    pub(crate) fn max_size(&self) -> u64 {
+        self.config.max_size
+    }
+
     pub(crate) fn url(&self, text: &str) -> Result<Url> {
         let url = Url::parse(text).map_err(|e| Error::BadUrl {
             url: text.to_owned(),
@@ -249,13 +254,8 @@ impl Fetcher {
         progress: &dyn Progress,
     ) -> Result<(Sha256, u64)> {
         let limit = size.or(limit).unwrap_or(self.config.max_size);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(part)
-            .map_err(io("open", part))?;
+        // Never through a link planted at the partial's path (a hub tree's `mirror/.tmp`).
+        let mut file = hubtree::open_writable(part)?;
         let mut have = file.metadata().map_err(io("read", part))?.len();
         let mut seed = Hasher::default();
         if have > limit {

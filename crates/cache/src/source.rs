@@ -1,7 +1,8 @@
 //! Hub sources: a hub tree on disk, a hub published over HTTP, or a repository archive.
 
 use crate::error::{Error, Result};
-use manifest::Link;
+use hubtree::Relative;
+use manifest::{BadLink, Link};
 use reqwest::Url;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -57,7 +58,12 @@ impl fmt::Display for Source {
 /// Where one asset's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Location {
-    File(PathBuf),
+    /// A file of a hub tree on disk: opened with `hubtree::Root::find`, so never a link
+    /// out of the tree, a folder, a FIFO or a device.
+    InTree {
+        root: PathBuf,
+        path: Relative,
+    },
     Url(String),
 }
 
@@ -75,7 +81,15 @@ pub(crate) fn locate(link: &str, root: Result<&Path, &Url>) -> Result<Location> 
         }
     }
     match root {
-        Ok(dir) => Ok(Location::File(dir.join(link))),
+        Ok(dir) => Relative::link(link)
+            .map(|path| Location::InTree {
+                root: dir.to_path_buf(),
+                path,
+            })
+            .ok_or_else(|| Error::BadUrl {
+                url: link.to_owned(),
+                reason: BadLink::NotInHub.to_string(),
+            }),
         Err(base) => base
             .join(link)
             .map(|u| Location::Url(u.to_string()))

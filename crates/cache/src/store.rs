@@ -58,10 +58,11 @@ static UNIQUE: AtomicU64 = AtomicU64::new(0);
 impl Store {
     /// Opens (creating) the cache under `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Store> {
-        let root = dir.join(LAYOUT);
+        // Anyone who could write here could swap a verified blob: the folder is private.
+        hubtree::create_private_dir(dir)?;
+        let root = hubtree::create_dirs_within(dir, Path::new(LAYOUT))?;
         for sub in ["models", "repos"] {
-            let path = root.join(sub);
-            fs::create_dir_all(&path).map_err(io("create", &path))?;
+            hubtree::create_dirs_within(&root, Path::new(sub))?;
         }
         Store::with_folders(&root, "blobs/sha256", "tmp", "locks")
     }
@@ -69,8 +70,9 @@ impl Store {
     /// Opens (creating) a hub's mirror store, `<hub>/mirror/`: blobs in `sha256/`, and the
     /// partial downloads and locks in hidden folders that a server never shows.
     pub(crate) fn open_mirror(hub: &Path) -> Result<Store> {
+        // A hub tree may come from anyone: each folder must be a real one, not a link.
         Store::with_folders(
-            &hub.join(hubtree::MIRROR_DIR),
+            &hubtree::create_dirs_within(hub, Path::new(hubtree::MIRROR_DIR))?,
             hubtree::MIRROR_BLOBS,
             hubtree::MIRROR_TMP,
             hubtree::MIRROR_LOCKS,
@@ -84,8 +86,8 @@ impl Store {
             tmp: root.join(tmp),
             locks: root.join(locks),
         };
-        for path in [&store.blobs, &store.tmp, &store.locks] {
-            fs::create_dir_all(path).map_err(io("create", path))?;
+        for sub in [blobs, tmp, locks] {
+            hubtree::create_dirs_within(root, Path::new(sub))?;
         }
         Ok(store)
     }
@@ -124,12 +126,7 @@ impl Store {
     /// correct without it.
     fn take_lock(&self, name: &str, shared: bool) -> Result<Option<Lock>> {
         let path = self.locks.join(format!("{name}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io("open", &path))?;
+        let file = hubtree::open_writable(&path)?;
         let locked = if shared {
             file.lock_shared()
         } else {
@@ -164,8 +161,12 @@ impl Store {
         expected: &Expected,
         size: Option<u64>,
     ) -> Result<Option<(Sha256, u64)>> {
+        // A blob is a regular file itself: a link planted in a hub's mirror is no blob.
         let fits = |path: &Path| -> Option<u64> {
-            let len = fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+            let len = fs::symlink_metadata(path)
+                .ok()
+                .filter(|m| m.is_file())?
+                .len();
             size.is_none_or(|s| s == len).then_some(len)
         };
         match expected {
@@ -202,8 +203,9 @@ impl Store {
 
     /// Writes `bytes` to `path` through a temporary file and a rename.
     pub(crate) fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        let parent = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(parent).map_err(io("create", parent))?;
+        if let Some(parent) = path.parent().and_then(|p| p.strip_prefix(&self.root).ok()) {
+            hubtree::create_dirs_within(&self.root, parent)?;
+        }
         Ok(hubtree::write_atomic_via(
             &self.unique_temp("write"),
             path,

@@ -106,9 +106,16 @@ fn report(e: &anyhow::Error) {
     for cause in e.chain().skip(1) {
         eprintln!("caused by: {cause}");
     }
+    let tree = e.downcast_ref::<hubtree::Error>().or_else(|| {
+        e.downcast_ref::<cache::Error>().and_then(|c| match c {
+            cache::Error::Tree(t) => Some(t),
+            _ => None,
+        })
+    });
     let hint = e
         .downcast_ref::<cache::Error>()
         .and_then(hint)
+        .or_else(|| tree.and_then(tree_hint))
         .or_else(|| e.downcast_ref::<server::Error>().and_then(server_hint));
     if let Some(hint) = hint {
         eprintln!("hint: {hint}");
@@ -133,6 +140,18 @@ fn hint(e: &cache::Error) -> Option<&'static str> {
         E::TooLarge { .. } => "the server sent more than the card declares; nothing was stored",
         _ => return None,
     })
+}
+
+fn tree_hint(e: &hubtree::Error) -> Option<&'static str> {
+    match e {
+        hubtree::Error::Unsafe { .. } => Some(
+            "a link, a FIFO or a shared folder where mhub writes may have been planted by whoever the tree came from; remove it (or make the folder private) and run again",
+        ),
+        hubtree::Error::Refused { .. } => {
+            Some("`mhub validate HUB` lists the errors; `--skip-invalid` indexes the other cards")
+        }
+        _ => None,
+    }
 }
 
 fn server_hint(e: &server::Error) -> Option<&'static str> {

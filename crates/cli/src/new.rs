@@ -255,22 +255,26 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         warn(&rendered);
         bail!("the card would not validate, so it was not written; fix the options above");
     }
+    // Every folder below the hub must be a real one: a tree may hold links planted by
+    // whoever it was cloned from, and nothing is written through them.
+    let within = |path: &Path| -> anyhow::Result<()> {
+        let rel = path.strip_prefix(&args.hub).unwrap_or(path);
+        if let Some(parent) = rel.parent() {
+            hubtree::create_dirs_within(&args.hub, parent)?;
+        }
+        Ok(())
+    };
+    // All folders first, so that a refusal leaves no copied file behind.
+    within(&card_path)?;
+    for (_, link) in &copies {
+        within(&args.hub.join(link))?;
+    }
     for (from, link) in &copies {
         let to = args.hub.join(link);
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        }
-        fs::copy(from, &to)
+        hubtree::copy_atomic(from, &to)
             .with_context(|| format!("cannot copy `{}` to `{}`", from.display(), to.display()))?;
     }
-    if let Some(parent) = card_path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-    }
-    let temp = card_path.with_extension("md.tmp");
-    fs::write(&temp, &card).with_context(|| format!("cannot write `{}`", temp.display()))?;
-    fs::rename(&temp, &card_path).with_context(|| format!("cannot write `{shown}`"))?;
+    hubtree::write_atomic(&card_path, card.as_bytes())?;
     print(&format!(
         "{rendered}wrote {shown} ({} warnings); run `mhub index {}` to list it\n",
         report.count(manifest::Severity::Warning),

@@ -32,6 +32,15 @@ pub enum Error {
         /// The folder given.
         path: PathBuf,
     },
+    /// A path mhub will not write through or read from: a planted link, a FIFO, a folder
+    /// others may write to.
+    #[error("refusing `{path}`: {reason}")]
+    Unsafe {
+        /// The path.
+        path: PathBuf,
+        /// Why, in a few words.
+        reason: &'static str,
+    },
     /// The index policy refuses a tree whose cards have errors.
     #[error("index not written: {cards} of the cards have errors or cannot be read")]
     Refused {

@@ -97,6 +97,35 @@ pub fn write_atomic_via(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> 
     result
 }
 
+/// Copies the file at `from` to `target` atomically, through a hidden temporary file
+/// beside `target` created exclusively (never through a planted link), synced, then
+/// renamed over `target`. On failure `target` is as it was and no temporary is left.
+pub fn copy_atomic(from: &Path, target: &Path) -> Result<u64> {
+    let input = File::open(from).map_err(io("open", from))?;
+    let temp = sibling_temp(target);
+    let result = (|| {
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(io("create", &temp))?;
+        let (_, len) = hash_copy(input, &mut file, None).map_err(|e| match e {
+            CopyError::Write(e) => io("write", &temp)(e),
+            other => io("read", from)(other.into()),
+        })?;
+        file.sync_all().map_err(io("sync", &temp))?;
+        fs::rename(&temp, target).map_err(io("rename", &temp))?;
+        Ok(len)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_dir(parent);
+    }
+    result
+}
+
 /// Writes `bytes` to `target` atomically, through a hidden temporary file beside it
 /// (see [`write_atomic_via`]).
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {

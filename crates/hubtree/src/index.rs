@@ -42,17 +42,9 @@ pub struct Built {
 pub fn index_entry(hub: &Path, uid: &Uid, card: &Card) -> IndexEntry {
     let mut entry = IndexEntry::new(uid, card);
     for (link, path) in mirrored(hub, card) {
-        let Some(relative) = path.strip_prefix(hub).ok().map(|p| {
-            p.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        }) else {
-            continue;
-        };
         for asset in &mut entry.assets {
             if asset.asset_link.as_deref() == Some(link.as_str()) {
-                asset.mirror = Some(relative.clone());
+                asset.mirror = Some(path.as_str().to_owned());
             }
         }
     }

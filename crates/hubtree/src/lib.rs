@@ -45,6 +45,7 @@
 //! ```
 
 mod cards;
+mod confined;
 mod error;
 mod files;
 mod index;
@@ -52,8 +53,13 @@ mod mirror;
 mod root;
 
 pub use cards::{CardFile, Checked, check_card, check_cards, find_cards, read_card};
+pub use confined::{
+    create_dirs_within, create_private_dir, is_regular_file, open_regular, open_writable,
+};
 pub use error::{Error, Result};
-pub use files::{CopyError, feed, hash_copy, hash_file, sync_dir, write_atomic, write_atomic_via};
+pub use files::{
+    CopyError, copy_atomic, feed, hash_copy, hash_file, sync_dir, write_atomic, write_atomic_via,
+};
 pub use index::{Built, LeftOut, Policy, build_index, index_entry, index_tree};
 pub use mirror::{
     MIRROR_BLOBS, MIRROR_DIR, MIRROR_LOCKS, MIRROR_TMP, mirror_blobs, mirror_link, mirrorable,

@@ -1,5 +1,7 @@
 //! The layout of a hub's mirror store, `<hub>/mirror/`, and which assets of a card it may hold.
 
+use crate::confined::is_regular_file;
+use crate::root::Relative;
 use manifest::{Card, Expected, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -53,13 +55,14 @@ pub fn mirrorable(card: &Card) -> Vec<(&str, Result<Sha256, &'static str>)> {
 }
 
 /// Where the hub tree at `hub` keeps its own copies of a card's external assets, by
-/// link: the blobs already in its mirror store, when the card allows mirroring.
-pub fn mirrored(hub: &Path, card: &Card) -> Vec<(String, PathBuf)> {
+/// link: the blobs already in its mirror store (regular files, not links), when the card
+/// allows mirroring; each path is relative to the hub root.
+pub fn mirrored(hub: &Path, card: &Card) -> Vec<(String, Relative)> {
     mirrorable(card)
         .into_iter()
         .filter_map(|(link, sha)| {
-            let path = hub.join(mirror_link(&sha.ok()?));
-            path.is_file().then(|| (link.to_owned(), path))
+            let path = Relative::link(&mirror_link(&sha.ok()?))?;
+            is_regular_file(&hub.join(path.as_str())).then(|| (link.to_owned(), path))
         })
         .collect()
 }

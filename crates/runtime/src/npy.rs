@@ -79,12 +79,24 @@ pub fn read(bytes: &[u8]) -> Result<Tensor, Error> {
         .iter()
         .try_fold(1usize, |a, d| a.checked_mul(*d))
         .ok_or_else(|| bad("shape overflows"))?;
-    let (width, little) = match descr.as_bytes().first() {
-        Some(b'<' | b'|') => (descr[2..].parse::<usize>().unwrap_or(0), true),
-        Some(b'>') => return Err(bad("big-endian arrays are not supported")),
-        _ => return Err(bad(format!("unsupported dtype `{descr}`"))),
+    // `<f4`: byte order, kind, width. Anything shorter, longer or not ASCII is refused
+    // here, before a byte of it is used as an index.
+    let unsupported = || bad(format!("unsupported dtype `{}`", descr.escape_default()));
+    let (order, kind, width) = match descr.as_bytes() {
+        [order, kind, width @ ..] if descr.is_ascii() && !width.is_empty() && width.len() <= 2 => {
+            let width = std::str::from_utf8(width)
+                .ok()
+                .and_then(|w| w.parse::<usize>().ok())
+                .ok_or_else(unsupported)?;
+            (*order, *kind, width)
+        }
+        _ => return Err(unsupported()),
     };
-    let kind = descr.as_bytes().get(1).copied().unwrap_or(b'?');
+    let little = match order {
+        b'<' | b'|' => true,
+        b'>' => return Err(bad("big-endian arrays are not supported")),
+        _ => return Err(unsupported()),
+    };
     if !little || payload.len() != count.saturating_mul(width) {
         return Err(bad(format!(
             "expected {count} values of {width} bytes, found {} bytes",
@@ -117,7 +129,7 @@ pub fn read(bytes: &[u8]) -> Result<Tensor, Error> {
                 .collect(),
         ),
         (b'u' | b'b', 1) => Data::I64(chunks.map(|c| i64::from(c[0])).collect()),
-        _ => return Err(bad(format!("unsupported dtype `{descr}`"))),
+        _ => return Err(unsupported()),
     };
     Tensor::new(shape, data)
 }

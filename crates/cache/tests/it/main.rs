@@ -2,6 +2,7 @@
 
 mod faults;
 mod hubs;
+mod links;
 mod mirrors;
 mod repos;
 

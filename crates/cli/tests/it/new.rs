@@ -121,3 +121,45 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn new_never_writes_through_a_link_planted_in_the_hub() {
+    for planted in [
+        "assets/me",
+        "assets/me/cpu/1.0",
+        "models",
+        "models/me/cpu/1.0/iris_v2.0_iris",
+    ] {
+        let dir = tempfile::tempdir().expect("temp");
+        let hub = dir.path().join("hub");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(hub.join("assets")).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        let at = hub.join(planted);
+        std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
+        std::os::unix::fs::symlink(&outside, &at).expect("link");
+        let out = mhub(
+            dir.path(),
+            &[
+                "new",
+                "hub/models/iris/model.onnx",
+                "--uid",
+                "me/cpu/1.0/iris_v2.0_iris",
+                "--hub",
+                hub.to_str().expect("utf-8"),
+                "--author",
+                "Me",
+                "--repo-link",
+                "https://example.com/me",
+            ],
+        );
+        let text = transcript(&out, None);
+        assert_eq!(out.status.code(), Some(2), "{planted}: {text}");
+        assert!(text.contains("symbolic link"), "{planted}: {text}");
+        let written: Vec<_> = std::fs::read_dir(&outside).expect("list").collect();
+        assert!(
+            written.is_empty(),
+            "{planted}: wrote {written:?} outside the hub"
+        );
+    }
+}

@@ -125,6 +125,78 @@ fn npy_round_trips_and_rejects_junk() {
     assert!(matches!(npy::read(&short), Err(Error::Npy(_))));
 }
 
+/// A version 1 `.npy` file with this header dictionary and payload.
+fn npy_with(header: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend(
+        u16::try_from(header.len())
+            .expect("short header")
+            .to_le_bytes(),
+    );
+    out.extend(header.as_bytes());
+    out.extend(payload);
+    out
+}
+
+#[test]
+fn npy_headers_of_every_shape_are_errors_not_panics() {
+    let header = |descr: &str, shape: &str| {
+        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}")
+    };
+    for descr in [
+        "", "<", "f", "<f", "<f4x", "<f999", "<é4", "é", "<f\u{0}", ">f4", "=f4", "<c8", "<U4",
+        "<f-4", "<f 4", "|b", "<i0",
+    ] {
+        let file = npy_with(&header(descr, "(2,)"), &[0u8; 8]);
+        assert!(
+            matches!(npy::read(&file), Err(Error::Npy(_))),
+            "descr {descr:?}"
+        );
+    }
+    for shape in [
+        "(",
+        ")",
+        "(-1,)",
+        "(1e3,)",
+        "(99999999999999999999,)",
+        "(4294967296, 4294967296, 4294967296)",
+        "(2,",
+        "x",
+    ] {
+        let file = npy_with(&header("<f4", shape), &[0u8; 8]);
+        assert!(
+            matches!(npy::read(&file), Err(Error::Npy(_))),
+            "shape {shape:?}"
+        );
+    }
+    // Keys missing, repeated, or cut short.
+    for text in [
+        "{}",
+        "{'descr': '<f4'}",
+        "{'descr'",
+        "{'descr':",
+        "{'shape': (2,), 'fortran_order': False, 'descr'",
+    ] {
+        let file = npy_with(text, &[0u8; 8]);
+        assert!(
+            matches!(npy::read(&file), Err(Error::Npy(_))),
+            "header {text:?}"
+        );
+    }
+    // Every truncation and every single-byte change of a valid file is read or refused.
+    let valid = npy::write(&Tensor::f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]).expect("tensor"));
+    for end in 0..valid.len() {
+        let _ = npy::read(&valid[..end]);
+    }
+    for at in 0..valid.len() {
+        for byte in [0u8, b'\'', b'(', b')', b',', b':', b'<', b'9', 0x80, 0xff] {
+            let mut changed = valid.clone();
+            changed[at] = byte;
+            let _ = npy::read(&changed);
+        }
+    }
+}
+
 /// Every hostile model is refused by the pre-scan, with the reason in the message.
 #[test]
 fn hostile_models_are_refused_before_tract_sees_them() {
