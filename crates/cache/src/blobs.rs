@@ -38,7 +38,12 @@ pub(crate) fn store_blob(
         Expected::Prefix(p) => format!("{p}-{}", &Sha256::of(link.as_bytes()).as_str()[..16]),
     };
     let lock = store.lock(&key)?;
-    if !force && let Some((sha, len)) = store.find_blob(expected, size)? {
+    // A prefix only says which bytes this link gave before: a blob with that prefix from
+    // another source may be other bytes, so only a full digest finds a stored blob.
+    if !force
+        && !expected.is_prefix()
+        && let Some((sha, len)) = store.find_blob(expected, size)?
+    {
         let path = store.blob_path(sha.as_str());
         return Ok((sha, len, path));
     }

@@ -207,6 +207,19 @@ pub(crate) enum Root {
 }
 
 impl Root {
+    /// What names this hub in the cache's records: the canonical path of a tree on disk
+    /// (a repository's is its own extracted folder), or the hub's url.
+    fn identity(&self) -> String {
+        match self {
+            Root::Dir(d) => d
+                .canonicalize()
+                .unwrap_or_else(|_| d.clone())
+                .display()
+                .to_string(),
+            Root::Url(u) => u.to_string(),
+        }
+    }
+
     fn base(&self) -> std::result::Result<&Path, &Url> {
         match self {
             Root::Dir(d) => Ok(d),
@@ -367,7 +380,13 @@ impl Hub {
         entrypoint: Option<Entrypoint>,
     ) -> Result<Info> {
         let (_, report) = self.read_card(root, uid, &key)?;
-        let record = self.cache.store.record(&key)?;
+        // What the cache holds of this UID from another hub is not this hub's model.
+        let identity = root.identity();
+        let record = self
+            .cache
+            .store
+            .record(&key)?
+            .filter(|r| r.source == identity);
         Ok(Info {
             key,
             uid: uid.clone(),
@@ -444,7 +463,7 @@ impl Hub {
         progress: &dyn Progress,
     ) -> Result<Pulled> {
         let _shared = self.cache.store.lock_cache_shared()?;
-        if !force && let Some(pulled) = self.cache.complete(&key)? {
+        if !force && let Some(pulled) = self.cache.complete(&key, &root.identity())? {
             return Ok(pulled);
         }
         if self.offline {
@@ -512,7 +531,7 @@ impl Hub {
             .write_atomic(&dir.join("card.md"), text.as_bytes())?;
         let record = Record {
             uid: key.clone(),
-            source: self.source.to_string(),
+            source: root.identity(),
             assets: assets
                 .iter()
                 .zip(&report.card.assets)

@@ -24,13 +24,16 @@
 //! # Layout
 //!
 //! ```text
-//! <cache dir>/                   flag > MHUB_DIR > $XDG_CACHE_HOME/mhub > ~/.cache/mhub
-//! └── v1/                        layout version; a new layout gets a new folder
+//! <cache dir>/                   flag > MHUB_DIR > $XDG_CACHE_HOME/mhub > ~/.cache/mhub; 0700
+//! └── v2/                        layout version; a new layout gets a new folder
 //!     ├── blobs/sha256/<hex>     verified asset bytes, named by their full sha256, read-only
-//!     ├── models/<uid>/          one folder per pulled model (repository models under @repos/)
+//!     ├── models/<flat key>/     one folder per pulled model: its key (the UID, or
+//!     │   │                      `@repos/<repo>/<entry>`) as one flat name, `/` as `%2F`
 //!     │   ├── card.md            the card as fetched
-//!     │   └── record.json        assets → blobs; written last, it makes the model visible
-//!     ├── repos/<owner>_<repo>_<ref>/   extracted repository archives
+//!     │   └── record.json        the hub it came from, assets → blobs; written last, it makes
+//!     │                          the model visible, for that hub only
+//!     ├── repos/<owner>_<repo>_<ref>/   extracted repository archives (each part a flat name;
+//!     │                          `@<digest>` added for a non-GitHub archive url template)
 //!     ├── locks/<key>.lock       per-entry locks (and cache.lock for prune and rm)
 //!     └── tmp/                   partial downloads (<key>.part) and atomic-write temporaries
 //! ```

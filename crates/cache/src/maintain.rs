@@ -90,9 +90,11 @@ impl Cache {
         self.store.blob_path(sha256.as_str())
     }
 
-    /// A pulled model whose record and blobs are all present, if any.
-    pub fn complete(&self, key: &str) -> Result<Option<Pulled>> {
-        let Some(record) = self.store.record(key)? else {
+    /// A model pulled from the hub `source` names (see [`crate::Record::source`]) whose
+    /// record and blobs are all present, if any. The same key pulled from another hub is
+    /// not an answer: that hub's card may name other bytes.
+    pub fn complete(&self, key: &str, source: &str) -> Result<Option<Pulled>> {
+        let Some(record) = self.store.record(key)?.filter(|r| r.source == source) else {
             return Ok(None);
         };
         let card_path = self.store.model_dir(key).join("card.md");

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// The layout version; a new layout gets a new folder beside the old one.
-pub(crate) const LAYOUT: &str = "v1";
+/// `v2`: one flat folder per model key, records that name their hub.
+pub(crate) const LAYOUT: &str = "v2";
 
 /// Temporary files older than this, whose owner cannot be known, are stale.
 const STALE_AFTER: Duration = Duration::from_secs(3600);
@@ -19,7 +20,9 @@ const STALE_AFTER: Duration = Duration::from_secs(3600);
 pub struct Record {
     /// The model UID, or `owner/repo:ref` plus entrypoint for repository pulls.
     pub uid: String,
-    /// The hub the card came from.
+    /// The hub the card came from, as [`crate::Hub`] names it: the canonical path of a
+    /// tree on disk, a hub's url, or a repository's archive url. A cached model is only
+    /// answered for that hub.
     pub source: String,
     /// The verified assets.
     pub assets: Vec<StoredAsset>,
@@ -101,8 +104,10 @@ impl Store {
         self.blobs.join(sha256)
     }
 
+    /// The folder of one model: its key as one flat name ([`uid::flat_name`]), so that no
+    /// two keys share a folder and no key reaches outside `models/`.
     pub(crate) fn model_dir(&self, key: &str) -> PathBuf {
-        self.root.join("models").join(key)
+        self.root.join("models").join(uid::flat_name(key))
     }
 
     pub(crate) fn repo_dir(&self, name: &str) -> PathBuf {
@@ -232,15 +237,25 @@ impl Store {
     /// Every record in the cache, sorted by key.
     pub(crate) fn records(&self) -> Result<Vec<(String, Record)>> {
         let base = self.root.join("models");
-        let mut keys = Vec::new();
-        collect_records(&base, &base, &mut keys)?;
-        keys.sort();
         let mut out = Vec::new();
-        for key in keys {
-            if let Some(record) = self.record(&key)? {
-                out.push((key, record));
+        for entry in fs::read_dir(&base).map_err(io("list", &base))? {
+            let path = entry.map_err(io("list", &base))?.path().join("record.json");
+            let bytes = match fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("read", &path)(e)),
+            };
+            let record: Record = serde_json::from_slice(&bytes).map_err(|e| Error::Invalid {
+                what: "cache record",
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            // A record is found under its own key's folder only.
+            if path.parent() == Some(self.model_dir(&record.uid).as_path()) {
+                out.push((record.uid.clone(), record));
             }
         }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
@@ -285,29 +300,4 @@ impl Store {
         out.sort();
         Ok(out)
     }
-}
-
-fn collect_records(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io("list", dir)(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(io("list", dir))?;
-        let path = entry.path();
-        if path.is_dir() {
-            collect_records(base, &path, out)?;
-        } else if entry.file_name() == "record.json"
-            && let Some(key) = path.parent().and_then(|p| p.strip_prefix(base).ok())
-        {
-            out.push(
-                key.iter()
-                    .map(|c| c.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            );
-        }
-    }
-    Ok(())
 }

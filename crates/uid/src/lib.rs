@@ -26,7 +26,7 @@
 //! repo_ref  = owner "/" repo [ ":" git_ref ] ;
 //! owner     = segment ;
 //! repo      = segment ;
-//! git_ref   = a git ref name: printable ASCII without space ~ ^ : ? * [ \ ,
+//! git_ref   = a git ref name: printable ASCII without space ~ ^ : ? * [ \ % # ,
 //!             no "..", "//", "@{", no leading "-" or "/", no trailing "/", "." or ".lock" ;
 //! ```
 //!
@@ -62,12 +62,14 @@
 //! ```
 
 mod error;
+mod flat;
 mod model;
 mod reference;
 mod repo;
 mod segment;
 
 pub use error::{Error, ErrorKind, Subject};
+pub use flat::flat_name;
 pub use model::{NameParts, Uid};
 pub use reference::Reference;
 pub use repo::RepoRef;

@@ -68,16 +68,14 @@ impl RepoRef {
         self.git_ref.as_deref()
     }
 
-    /// A name for this reference that is safe as one directory name:
-    /// `owner_repo_ref`, with `/` in the ref replaced by `_`, as torch.hub names
-    /// its cache folders.
+    /// A name for this reference that is safe as one directory name and that no other
+    /// reference shares: `owner_repo_ref`, each part a [`flat_name`](crate::flat_name)
+    /// (so `_` in a part is `%5F` and `/` in a ref is `%2F`): `a/b:c_d` and `a/b_c:d`
+    /// differ.
     pub fn cache_name(&self, default_ref: &str) -> String {
-        let r = self
-            .git_ref
-            .as_deref()
-            .unwrap_or(default_ref)
-            .replace('/', "_");
-        format!("{}_{}_{}", self.owner, self.repo, r)
+        let part = |text: &str| crate::flat_name(text).replace('_', "%5F");
+        let r = self.git_ref.as_deref().unwrap_or(default_ref);
+        format!("{}_{}_{}", part(&self.owner), part(&self.repo), part(r))
     }
 }
 
@@ -91,7 +89,7 @@ fn check_ref(r: &str) -> Result<(), (std::ops::Range<usize>, &'static str)> {
         return Err((0..r.len(), "is too long"));
     }
     for (at, ch) in r.char_indices() {
-        let bad = !ch.is_ascii() || ch.is_ascii_control() || " ~^:?*[\\".contains(ch);
+        let bad = !ch.is_ascii() || ch.is_ascii_control() || " ~^:?*[\\%#".contains(ch);
         if bad {
             return Err((
                 at..at + ch.len_utf8(),

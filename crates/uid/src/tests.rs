@@ -210,8 +210,16 @@ fn repo_refs() {
     );
     assert_eq!(
         RepoRef::parse("a/b:feat/x").unwrap().cache_name("main"),
-        "a_b_feat_x"
+        "a_b_feat%2Fx"
     );
+    // Names that joined with `_` would collide do not.
+    assert_ne!(
+        RepoRef::parse("a/b:c_d").unwrap().cache_name("main"),
+        RepoRef::parse("a/b_c:d").unwrap().cache_name("main")
+    );
+    for bad in ["a/b:%2e%2e", "a/b:x%2Fy", "a/b:x#y"] {
+        assert!(RepoRef::parse(bad).is_err(), "{bad}");
+    }
     assert_eq!(
         RepoRef::parse("a/b").unwrap().cache_name("main"),
         "a_b_main"
@@ -234,4 +242,46 @@ fn references_are_told_apart() {
     assert_eq!(kind("C:\\models"), "path");
     assert_eq!(kind("~/hub"), "path");
     assert_eq!(kind("mindspore/latest/x"), "error");
+}
+
+/// Undoes [`flat_name`]: shows that no two texts share a flat name.
+fn unflat(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn flat_names_are_one_file_name_each_and_never_shared() {
+    for (text, name) in [
+        ("a/1.0/2", "a%2F1.0%2F2"),
+        ("a/1.0/2/x", "a%2F1.0%2F2%2Fx"),
+        ("..", "%2E."),
+        (".hidden", "%2Ehidden"),
+        ("100%", "100%25"),
+        ("@repos/a_b_main/x", "@repos%2Fa_b_main%2Fx"),
+    ] {
+        assert_eq!(crate::flat_name(text), name);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn flat_names_round_trip(text in "\\PC{0,40}") {
+        let name = crate::flat_name(&text);
+        proptest::prop_assert!(!name.contains('/') && name != "." && name != "..");
+        proptest::prop_assert!(!name.starts_with('.'));
+        proptest::prop_assert_eq!(unflat(&name), text);
+    }
 }

@@ -96,10 +96,45 @@ impl Hub {
         self.pull_at(&Root::Dir(root), &uid, key, force, progress)
     }
 
-    /// Fetches and extracts a repository archive once, into `repos/<owner>_<repo>_<ref>`.
+    /// The archive url of `repo`: the template with each part percent-encoded, so a ref
+    /// can never add a path segment's escape, a query or a fragment of its own.
+    fn archive_url(&self, repo: &RepoRef) -> String {
+        let encode = |text: &str| -> String {
+            text.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        self.repo_url
+            .replace("{owner}", &encode(repo.owner()))
+            .replace("{repo}", &encode(repo.repo()))
+            .replace(
+                "{ref}",
+                &encode(repo.git_ref().unwrap_or(&self.default_ref)),
+            )
+    }
+
+    /// The cache's name for `repo`: [`RepoRef::cache_name`], plus a digest of the archive
+    /// url template when it is not GitHub's, so two templates never share a folder.
+    fn repo_name(&self, repo: &RepoRef) -> String {
+        let name = repo.cache_name(&self.default_ref);
+        if self.repo_url == DEFAULT_REPO_URL {
+            name
+        } else {
+            let digest = manifest::Sha256::of(self.repo_url.as_bytes());
+            format!("{name}@{}", &digest.as_str()[..12])
+        }
+    }
+
+    /// Fetches and extracts a repository archive once, into `repos/<name>` ([`Hub::repo_name`]).
     fn repo_tree(&self, repo: &RepoRef, force: bool, progress: &dyn Progress) -> Result<PathBuf> {
         let store = &self.cache.store;
-        let name = repo.cache_name(&self.default_ref);
+        let name = self.repo_name(repo);
         let dir = store.repo_dir(&name);
         let _lock = store.lock(&format!("repo-{name}"))?;
         if dir.is_dir() && !force {
@@ -108,11 +143,7 @@ impl Hub {
         if self.offline {
             return Err(self.offline_error(format!("repository `{repo}`")));
         }
-        let url = self
-            .repo_url
-            .replace("{owner}", repo.owner())
-            .replace("{repo}", repo.repo())
-            .replace("{ref}", repo.git_ref().unwrap_or(&self.default_ref));
+        let url = self.archive_url(repo);
         let url = self.fetcher.url(&url)?;
         let archive_file = store.unique_temp("archive");
         let result = self

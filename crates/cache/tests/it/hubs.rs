@@ -234,12 +234,12 @@ fn verify_finds_corruption_and_rm_and_prune_clean_up() {
     std::fs::write(
         cache_dir
             .path()
-            .join("v1/blobs/sha256")
+            .join("v2/blobs/sha256")
             .join(sha256(b"orphan")),
         b"orphan",
     )
     .expect("orphan");
-    std::fs::write(cache_dir.path().join("v1/tmp/abc.part"), b"partial").expect("partial");
+    std::fs::write(cache_dir.path().join("v2/tmp/abc.part"), b"partial").expect("partial");
     let removed = hub.cache().remove(UID).expect("rm");
     assert_eq!((removed.models, removed.blobs), (1, 2));
     assert!(matches!(

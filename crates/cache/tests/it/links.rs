@@ -146,7 +146,7 @@ fn a_link_planted_at_a_cache_partial_is_never_written_through() {
     );
     let cache_dir = tempfile::tempdir().expect("temp");
     let (_keep, victim) = victim();
-    let tmp = cache_dir.path().join("v1/tmp");
+    let tmp = cache_dir.path().join("v2/tmp");
     std::fs::create_dir_all(&tmp).expect("mkdir");
     symlink(&victim, tmp.join(format!("{}.part", sha256(&data)))).expect("link");
     let hub = hub(cache_dir.path(), &hub_dir.path().display().to_string());
@@ -245,8 +245,8 @@ fn the_cache_folder_is_private_and_a_shared_one_is_refused() {
     // The cache's own folders must be real folders too.
     std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o700)).expect("chmod");
     let outside = tempfile::tempdir().expect("temp");
-    std::fs::remove_dir_all(fresh.join("v1/blobs")).expect("rm");
-    symlink(outside.path(), fresh.join("v1/blobs")).expect("link");
+    std::fs::remove_dir_all(fresh.join("v2/blobs")).expect("rm");
+    symlink(outside.path(), fresh.join("v2/blobs")).expect("link");
     let err = cache::Hub::builder()
         .dir(&fresh)
         .source(cache::Source::parse(&hub_dir.path().display().to_string()).expect("source"))

@@ -2,6 +2,7 @@
 
 mod faults;
 mod hubs;
+mod identity;
 mod links;
 mod mirrors;
 mod repos;
@@ -66,7 +67,7 @@ fn assert_clean(hub: &Hub) {
 
 /// The blobs visible in the cache.
 fn blob_count(cache_dir: &Path) -> usize {
-    std::fs::read_dir(cache_dir.join("v1/blobs/sha256"))
+    std::fs::read_dir(cache_dir.join("v2/blobs/sha256"))
         .map(|d| d.count())
         .unwrap_or(0)
 }

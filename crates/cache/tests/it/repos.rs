@@ -78,7 +78,7 @@ fn a_malicious_archive_is_refused_and_leaves_nothing() {
     let err = hub.list(&Silent).expect_err("symlink");
     assert!(matches!(err, Error::Archive { .. }), "{err}");
     assert!(
-        std::fs::read_dir(cache_dir.path().join("v1/repos"))
+        std::fs::read_dir(cache_dir.path().join("v2/repos"))
             .expect("repos")
             .next()
             .is_none()

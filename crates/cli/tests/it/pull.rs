@@ -46,7 +46,7 @@ fn run(cache: &Path, server: &Server, args: &[&str]) -> Output {
 fn verify_clean(cache: &Path, server: &Server) {
     let out = run(cache, server, &["cache", "verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
-    let tmp: Vec<_> = std::fs::read_dir(cache.join("v1/tmp"))
+    let tmp: Vec<_> = std::fs::read_dir(cache.join("v2/tmp"))
         .expect("tmp")
         .collect();
     assert!(tmp.is_empty(), "temporary files left: {tmp:?}");
@@ -127,7 +127,7 @@ fn eight_processes_pull_the_same_asset() {
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
     }
-    let blobs: Vec<_> = std::fs::read_dir(dir.path().join("v1/blobs/sha256"))
+    let blobs: Vec<_> = std::fs::read_dir(dir.path().join("v2/blobs/sha256"))
         .expect("blobs")
         .collect();
     assert_eq!(blobs.len(), 1);
@@ -151,7 +151,7 @@ fn killed_downloads_leave_nothing_visible_and_resume() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        let blobs = std::fs::read_dir(dir.path().join("v1/blobs/sha256"))
+        let blobs = std::fs::read_dir(dir.path().join("v2/blobs/sha256"))
             .expect("blobs")
             .count();
         let verify = run(dir.path(), &server, &["cache", "verify"]);
@@ -199,7 +199,7 @@ fn a_full_disk_is_a_clear_error_and_stores_nothing() {
         "{stderr}"
     );
     assert_eq!(
-        std::fs::read_dir(dir.path().join("v1/blobs/sha256"))
+        std::fs::read_dir(dir.path().join("v2/blobs/sha256"))
             .expect("blobs")
             .count(),
         0
