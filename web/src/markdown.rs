@@ -58,6 +58,16 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
+/// A link from a card or the index, as an `href`: itself when [`is_safe_url`] allows it,
+/// else `#`. Every url the page shows from a hub goes through it or [`render`].
+pub fn safe_href(url: &str) -> String {
+    if is_safe_url(url) {
+        url.to_owned()
+    } else {
+        "#".to_owned()
+    }
+}
+
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     if is_safe_url(&url) {
         url

@@ -1,7 +1,7 @@
 //! Unit tests of the DOM-free logic: routes, filters, markdown, presentation.
 
 use crate::catalogue::{Facet, Filters};
-use crate::markdown::{is_safe_url, render};
+use crate::markdown::{is_safe_url, render, safe_href};
 use crate::percent::{decode, encode};
 use crate::present::{
     bytes, commands, concrete_shape, labels, marked_lines, median, millis, numbers, offset, top_k,
@@ -158,7 +158,10 @@ fn safe_urls() {
         "file:///etc/passwd",
     ] {
         assert!(!is_safe_url(url), "{url}");
+        assert_eq!(safe_href(url), "#", "{url}");
     }
+    assert_eq!(safe_href("models/a.onnx"), "models/a.onnx");
+    assert_eq!(safe_href("https://h/m.onnx"), "https://h/m.onnx");
 }
 
 #[test]

@@ -7,7 +7,7 @@ self.addEventListener('install', (event) => {
   // The app shell; the inference module is cached when first used, not before.
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(['./', 'index.html', 'style.css', 'web.js', 'web_bg.wasm']))
+      .then((cache) => cache.addAll(['./', 'index.html', 'boot.js', 'style.css', 'web.js', 'web_bg.wasm']))
       .then(() => self.skipWaiting()),
   );
 });
@@ -28,7 +28,8 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     fetch(request)
       .then((response) => {
-        if (response.status === 200) {
+        // Only a whole answer from this origin: never one a redirect brought from elsewhere.
+        if (response.status === 200 && response.type === 'basic' && new URL(response.url).origin === self.location.origin) {
           const copy = response.clone();
           event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
         }

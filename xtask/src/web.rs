@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The static files copied next to the generated ones.
-const STATIC: [&str; 4] = ["index.html", "style.css", "infer-worker.js", "sw.js"];
+const STATIC: [&str; 5] = [
+    "index.html",
+    "boot.js",
+    "style.css",
+    "infer-worker.js",
+    "sw.js",
+];
 
 /// The binaryen release `cargo xtask web --release` installs when no `wasm-opt` 116+ is found.
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -228,7 +234,13 @@ fn report(out: &Path) -> Result<(), String> {
     println!("web: built {}", out.display());
     group(
         "first page",
-        &["index.html", "style.css", "web.js", "web_bg.wasm"],
+        &[
+            "index.html",
+            "boot.js",
+            "style.css",
+            "web.js",
+            "web_bg.wasm",
+        ],
     )?;
     group(
         "inference worker",

@@ -102,9 +102,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// Prints an error, its causes, and a hint when there is one to give.
 #[allow(clippy::print_stderr)]
 fn report(e: &anyhow::Error) {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", terminal_safe(&e.to_string()));
     for cause in e.chain().skip(1) {
-        eprintln!("caused by: {cause}");
+        eprintln!("caused by: {}", terminal_safe(&cause.to_string()));
     }
     let tree = e.downcast_ref::<hubtree::Error>().or_else(|| {
         e.downcast_ref::<cache::Error>().and_then(|c| match c {
@@ -177,8 +177,34 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// Writes `text` to standard output.
+/// `text` as a terminal may safely show it: newlines and tabs stay, every other control
+/// character (escape sequences, carriage returns, bells) and every bidirectional override
+/// is written as `\u{..}`. Card values, model names and file names are strangers' text;
+/// everything mhub prints passes through here.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Writes `text` to standard output, with control characters escaped ([`terminal_safe`]).
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let text = terminal_safe(text);
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .context("cannot write to standard output")?;
@@ -188,7 +214,7 @@ pub(crate) fn print(text: &str) -> anyhow::Result<()> {
 /// Writes `text` to standard error, ignoring failures: it is the last resort.
 #[allow(clippy::print_stderr)]
 pub(crate) fn warn(text: &str) {
-    eprint!("{text}");
+    eprint!("{}", terminal_safe(text));
 }
 
 /// A path as shown to the user.

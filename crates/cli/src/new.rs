@@ -186,8 +186,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             let _ = write!(
                 io,
                 "- name: {}\n  dtype: {}\n  shape: {}\n",
-                t.name,
-                t.dtype,
+                // Names come from the model: quoted and escaped like every other value.
+                scalar(&t.name),
+                scalar(&t.dtype),
                 shape_text(&t.shape)
             );
             if key == "outputs" {
@@ -208,8 +209,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let first =
-        |tensors: &[infer::TensorSpec]| tensors.first().map_or("?", |t| t.name.as_str()).to_owned();
+    let first = |tensors: &[infer::TensorSpec]| {
+        // Shown in the body too: no control character reaches the markdown.
+        let name = tensors.first().map_or("?", |t| t.name.as_str());
+        name.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+    };
     let summary = args.summary.clone().unwrap_or_else(|| {
         format!(
             "{model_name} in ONNX, from {} to {}",

@@ -179,7 +179,7 @@ async fn index(State(app): State<Arc<App>>, request: Request) -> Response {
         vary: true,
         coding,
     };
-    respond(&asked, entity)
+    with_policy(respond(&asked, entity), HUB_POLICY)
 }
 
 /// `GET /sha256/<hex>`: a file a card names, or a mirrored blob, whose bytes hash to `hex`.
@@ -237,33 +237,58 @@ async fn by_hash(
             coding: Coding::Identity,
             content: Content::File(found.file),
         };
-        return respond(&Asked::of(&request), entity);
+        return with_policy(respond(&Asked::of(&request), entity), HUB_POLICY);
     }
     not_found()
 }
 
-/// Any other path: a file of the hub tree, else of the web app; `/` is the app's page.
+/// The web app's own policy: its scripts and wasm only, from its own origin; models and
+/// card images may come from https hosts; nothing may frame it.
+const APP_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' https: data:; \
+connect-src 'self' https:; worker-src 'self'; object-src 'none'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'none'";
+
+/// The policy of every byte that comes from the hub tree: a document made of it (an html
+/// or svg file a card names, say) runs in a sandbox with an opaque origin, never as the app.
+const HUB_POLICY: &str = "sandbox; default-src 'none'";
+
+/// Adds a `Content-Security-Policy` to a response.
+fn with_policy(mut response: Response, policy: &'static str) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(policy),
+    );
+    response
+}
+
+/// Any other path: a file of the web app, else of the hub tree; `/` is the app's page.
+/// The app's own files come first, so a hub tree cannot answer for `/`, `sw.js` or
+/// `web.js` on the app's origin.
 async fn by_path(State(app): State<Arc<App>>, request: Request) -> Response {
     let Some(path) = resolve::relative(request.uri().path()) else {
         return not_found();
     };
     let asked = Asked::of(&request);
-    if let Some(response) = kept(&app, &asked, &path) {
-        return response;
-    }
-    if let Some(found) = app.hub.find(&path) {
-        return serve_file(&app, &asked, found).await;
-    }
-    let path = if path.is_root() {
+    let in_app = if path.is_root() {
         Relative::link("index.html")
     } else {
-        Some(path)
+        Some(path.clone())
     };
     let web = app.web.as_ref().and_then(|w| Root::open(w).ok());
-    match web.zip(path).and_then(|(web, path)| web.find(&path)) {
-        Some(found) => serve_file(&app, &asked, found).await,
-        None if request.uri().path() == "/" => not_built(),
-        None => not_found(),
+    if let Some(found) = web.zip(in_app).and_then(|(web, path)| web.find(&path)) {
+        return with_policy(serve_file(&app, &asked, found).await, APP_POLICY);
+    }
+    if let Some(response) = kept(&app, &asked, &path) {
+        return with_policy(response, HUB_POLICY);
+    }
+    if let Some(found) = app.hub.find(&path) {
+        return with_policy(serve_file(&app, &asked, found).await, HUB_POLICY);
+    }
+    if path.is_root() {
+        with_policy(not_built(), APP_POLICY)
+    } else {
+        not_found()
     }
 }
 

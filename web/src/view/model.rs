@@ -105,7 +105,7 @@ pub fn ModelPage(props: &Props) -> Html {
                         { for entry.assets.iter().map(|a| html! {
                             <li class="asset">
                                 <span class="format">{ a.file_format.clone().unwrap_or_default() }</span>
-                                <a href={a.asset_link.clone().unwrap_or_default()}>{ a.asset_link.clone().unwrap_or_default() }</a>
+                                <a href={crate::markdown::safe_href(a.asset_link.as_deref().unwrap_or_default())}>{ a.asset_link.clone().unwrap_or_default() }</a>
                                 { for a.asset_size.map(|n| html! { <span class="size">{ bytes(n) }</span> }) }
                                 <code class="sha" title="sha256">{ a.asset_sha256.clone().unwrap_or_default() }</code>
                             </li>

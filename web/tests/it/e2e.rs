@@ -311,6 +311,40 @@ fn a_tampered_model_and_a_hostile_card_are_refused_in_the_page() {
     browser.screenshot(&screenshots().join("model-tampered.png"));
 }
 
+#[test]
+fn a_hubs_own_files_never_run_as_the_app() {
+    let hub = tempfile::tempdir().expect("temp dir");
+    copy_tree(&demo(), hub.path());
+    // Files a hub tree may hold where the app has its own, and files a browser executes.
+    let script = "<script>window.pwned = 'hub'</script>";
+    std::fs::write(hub.path().join("index.html"), script).expect("write");
+    std::fs::write(hub.path().join("sw.js"), "self.pwned = 'sw';").expect("write");
+    std::fs::create_dir_all(hub.path().join("static/images")).expect("mkdir");
+    std::fs::write(
+        hub.path().join("static/images/x.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>window.pwned = 'svg'</script></svg>",
+    )
+    .expect("write");
+    std::fs::write(hub.path().join("static/page.html"), script).expect("write");
+
+    let server = serve(hub.path());
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", server.url));
+    browser.wait("document.querySelector('.catalogue, .model-list, main')");
+    assert_eq!(
+        browser.eval_string("return String(window.pwned)"),
+        "undefined"
+    );
+    for page in ["static/images/x.svg", "static/page.html"] {
+        browser.goto(&format!("{}/{page}", server.url));
+        assert_eq!(
+            browser.eval_string("return String(window.pwned)"),
+            "undefined",
+            "{page} ran script"
+        );
+    }
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read dir") {
         let entry = entry.expect("entry");

@@ -2,6 +2,7 @@
 
 mod index;
 mod new;
+mod output;
 mod pull;
 mod run;
 mod serve;

@@ -305,11 +305,89 @@ fn the_web_app_and_the_page_saying_it_is_not_built() {
         script.header("content-type"),
         Some("text/javascript; charset=utf-8")
     );
-    // The hub tree comes first.
+    // Hub files the app does not have are served too.
     assert_eq!(
         get(server.addr, &format!("/{MODEL}"), &[]).body,
         fixture.model
     );
+}
+
+#[test]
+fn the_app_answers_for_its_own_files_and_hub_bytes_run_in_a_sandbox() {
+    let fixture = Fixture::new();
+    let web = fixture.dir.path().join("dist");
+    put(
+        &web,
+        "index.html",
+        b"<!doctype html><title>the app</title>\n",
+    );
+    put(&web, "sw.js", b"// the app's service worker\n");
+    put(&web, "web.js", b"// the app\n");
+    // A hub tree may hold files of the same names, and files a browser would execute.
+    let hub = fixture.hub();
+    put(&hub, "index.html", b"<script>window.pwned=1</script>\n");
+    put(
+        &hub,
+        "sw.js",
+        b"self.addEventListener('fetch', () => {});\n",
+    );
+    put(&hub, "web.js", b"window.pwned = 1;\n");
+    put(
+        &hub,
+        "static/images/x.svg",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>\n",
+    );
+    put(&hub, "static/page.html", b"<script>alert(1)</script>\n");
+    put(
+        &hub,
+        "static/a.xhtml",
+        b"<html xmlns=\"http://www.w3.org/1999/xhtml\"><script>alert(1)</script></html>\n",
+    );
+    let mut config = fixture.config();
+    config.web_dir = Some(web);
+    let server = start(config);
+    for (path, app) in [
+        ("/", "the app"),
+        ("/index.html", "the app"),
+        ("/sw.js", "the app's service worker"),
+        ("/web.js", "the app"),
+    ] {
+        let reply = get(server.addr, path, &[]);
+        assert!(reply.text().contains(app), "{path}: {}", reply.text());
+        let policy = reply.header("content-security-policy").unwrap_or_default();
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("script-src 'unsafe-inline'"), "{policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+    }
+    let sha = sha256(&fixture.model);
+    for path in [
+        "/static/images/x.svg",
+        "/static/page.html",
+        "/static/a.xhtml",
+        &format!("/{MODEL}"),
+        &format!("/assets/{UID}.md"),
+        "/index.json",
+        &format!("/sha256/{sha}"),
+    ] {
+        // Asked twice: the second answer comes from memory and must carry the policy too.
+        for _ in 0..2 {
+            let reply = get(server.addr, path, &[]);
+            assert_eq!(reply.status, 200, "{path}");
+            let policy = reply.header("content-security-policy").unwrap_or_default();
+            assert!(policy.starts_with("sandbox"), "{path}: {policy:?}");
+            assert_eq!(
+                reply.header("x-content-type-options"),
+                Some("nosniff"),
+                "{path}"
+            );
+        }
+    }
 }
 
 #[test]
