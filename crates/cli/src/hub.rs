@@ -31,6 +31,14 @@ pub(crate) struct HubArgs {
     pub(crate) quiet: bool,
 }
 
+impl HubArgs {
+    /// Whether the user named the hub (`--hub` or `MHUB_HUB`), rather than mhub finding a
+    /// `hub/` folder in the working directory.
+    pub(crate) fn is_named(&self) -> bool {
+        self.hub.is_some()
+    }
+}
+
 /// The cache directory option.
 #[derive(clap::Args)]
 pub(crate) struct DirArgs {
@@ -269,21 +277,24 @@ fn info_text(info: &Info) -> String {
 fn model_spec(
     hub: &Hub,
     info: &Info,
-) -> Option<(Vec<runtime::TensorSpec>, Vec<runtime::TensorSpec>)> {
+    limits: crate::worker::Limits,
+) -> Option<(Vec<infer::TensorSpec>, Vec<infer::TensorSpec>)> {
     let record = info.record.as_ref()?;
     let asset = record
         .assets
         .iter()
         .find(|a| a.format.as_deref() == Some("onnx"))?;
-    let path = hub.cache().blob(&asset.sha256);
-    let model = runtime::Model::load(&std::fs::read(path).ok()?).ok()?;
-    Some((model.inputs().to_vec(), model.outputs().to_vec()))
+    // Verified bytes are still a stranger's model: it is read in the limited worker.
+    let spec = crate::worker::inspect(&hub.cache().blob(&asset.sha256), limits)
+        .ok()?
+        .spec;
+    Some((spec.inputs, spec.outputs))
 }
 
 /// The card's declared tensors next to the model's own, one line each.
 fn io_text(
     card: &manifest::Card,
-    model: Option<&(Vec<runtime::TensorSpec>, Vec<runtime::TensorSpec>)>,
+    model: Option<&(Vec<infer::TensorSpec>, Vec<infer::TensorSpec>)>,
 ) -> String {
     let mut out = String::new();
     for (title, declared, actual) in [
@@ -351,7 +362,7 @@ pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
             (hub, info)
         }
     };
-    let spec = model_spec(&hub, &info);
+    let spec = model_spec(&hub, &info, args.limits);
     if args.json {
         let value = json!({
             "key": info.key,

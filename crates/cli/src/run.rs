@@ -203,7 +203,9 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
             let hub = args.hub.open(None)?;
             (
                 hub.pull(&uid, false, &bars)?,
-                matches!(hub.source(), Source::Local(_)),
+                // In-process only for a hub tree on disk the user named; a `hub/` found in
+                // the working directory may be anyone's.
+                args.hub.is_named() && matches!(hub.source(), Source::Local(_)),
             )
         }
         Target::Entry(repo, name) => {
@@ -242,8 +244,9 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         (false, _) => read_input(&args.input)?,
     };
     if !trusted {
-        // Only a hub tree on this machine is trusted to run in-process; models from
-        // an HTTP hub or a repository run in a limited worker, like local files.
+        // Only a hub tree on this machine that the user named runs in-process; models
+        // from a found `hub/`, an HTTP hub or a repository run in a limited worker, like
+        // local files.
         let report = worker::run(&onnx.path, &input, args.limits)?;
         check_card(&pulled.key, card, &report.spec)?;
         return Ok((Ran::from_worker(pulled.key, report)?, labels));

@@ -6,7 +6,7 @@
 use anyhow::{Context as _, bail};
 use infer::{NamedTensor, ProcessReply, ProcessRequest, Report};
 use runtime::{Data, Model, Tensor};
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -88,6 +88,8 @@ pub(crate) fn serve(args: &Args) -> anyhow::Result<crate::Outcome> {
     let cpu = args.limits.time_limit.max(1);
     rlimit::setrlimit(rlimit::Resource::CPU, cpu, cpu.saturating_add(1))
         .context("cannot limit the worker's time")?;
+    // A crash writes no core file: the model's memory is a stranger's, and disks are finite.
+    rlimit::setrlimit(rlimit::Resource::CORE, 0, 0).context("cannot turn off core files")?;
     let reply = match answer() {
         Ok(report) => ProcessReply::Done(report),
         Err(e) => ProcessReply::Failed {
@@ -149,6 +151,21 @@ pub(crate) fn run(model: &Path, input: &Tensor, limits: Limits) -> anyhow::Resul
     exchange(model, Some(input), limits)
 }
 
+/// The most a worker may print as its reply.
+const MAX_REPLY: u64 = 256 << 20;
+/// The most of a worker's error output that is kept.
+const MAX_STDERR: u64 = 64 << 10;
+
+/// Reads `pipe` to its end, keeping at most `limit` bytes; whether there was more.
+fn bounded_read(pipe: impl Read, limit: u64) -> (String, bool) {
+    let mut kept = Vec::new();
+    let mut pipe = pipe;
+    let _ = (&mut pipe).take(limit).read_to_end(&mut kept);
+    // The rest is read and dropped, so the writer never blocks.
+    let more = std::io::copy(&mut pipe, &mut std::io::sink()).unwrap_or(0) > 0;
+    (String::from_utf8_lossy(&kept).into_owned(), more)
+}
+
 /// Runs the worker on one request and returns its report, or its failure as an error.
 fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Result<Report> {
     let request = ProcessRequest {
@@ -166,39 +183,63 @@ fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Res
             "--time-limit",
             &limits.time_limit.to_string(),
         ])
+        // Nothing of the user's environment (tokens, proxies, paths) reaches the model.
+        .env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot start a worker process")?;
     let mut stdin = child.stdin.take().context("worker has no input")?;
-    let mut stdout = child.stdout.take().context("worker has no output")?;
+    let stdout = child.stdout.take().context("worker has no output")?;
+    let stderr = child.stderr.take().context("worker has no error output")?;
     // Both ends of the pipes on threads: a large request and a large reply cannot deadlock.
     // The writer drops stdin when done, which is the end of the request.
     let writer = std::thread::spawn(move || stdin.write_all(&body));
+    let (done, finished) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
+        let reply = bounded_read(stdout, MAX_REPLY);
+        let _ = done.send(());
+        reply
     });
+    // Drained so that a chatty worker never blocks on a full pipe; only its start is kept.
+    let errors = std::thread::spawn(move || bounded_read(stderr, MAX_STDERR));
     // CPU time is limited inside the worker; wall time here, with room for waiting on the disk.
     let deadline =
         Instant::now() + Duration::from_secs(limits.time_limit.saturating_mul(2).saturating_add(5));
+    let stop = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    // The reply ends when the worker closes its output, normally by exiting.
+    if finished
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .is_err()
+    {
+        stop(&mut child);
+        bail!("the model ran past its time limit and was stopped (raise it with --time-limit)");
+    }
     let status = loop {
         if let Some(status) = child.try_wait().context("cannot wait for the worker")? {
             break status;
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop(&mut child);
             bail!("the model ran past its time limit and was stopped (raise it with --time-limit)");
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(1));
     };
-    let text = reader.join().unwrap_or_default();
+    let (text, overflow) = reader.join().unwrap_or_default();
+    let (errors, _) = errors.join().unwrap_or_default();
     // A worker that stopped before reading all of its request breaks the pipe: its exit
     // status and report say why, the broken pipe does not.
     let _ = writer.join();
+    if overflow {
+        bail!(
+            "the worker printed more than {} MiB, more than any report; the model's outputs are too large",
+            MAX_REPLY >> 20
+        );
+    }
     if let Some(signal) = status.signal() {
         let why = match signal {
             24 => "it used up its CPU time (raise it with --time-limit)",
@@ -214,7 +255,14 @@ fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Res
     }
     let text = text.trim();
     if text.is_empty() {
-        bail!("the worker failed ({status}) without a report");
+        let said = errors.trim();
+        if said.is_empty() {
+            bail!("the worker failed ({status}) without a report");
+        }
+        bail!(
+            "the worker failed ({status}) without a report; it said: {}",
+            said.lines().last().unwrap_or(said)
+        );
     }
     let reply: ProcessReply =
         serde_json::from_str(text).context("the worker sent a malformed report")?;

@@ -393,3 +393,45 @@ fn the_worker_reads_one_request_on_stdin_and_writes_one_reply() {
         "{malformed}"
     );
 }
+
+/// `mhub` from the repository root with only a cache: no `--hub`, no `MHUB_HUB`.
+fn mhub_found_hub(cache: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mhub"))
+        .args(args)
+        .current_dir(repo())
+        .env_clear()
+        .env("MHUB_DIR", cache)
+        .output()
+        .expect("mhub runs")
+}
+
+#[test]
+fn only_a_hub_the_user_named_runs_in_process() {
+    let cache = tempfile::tempdir().expect("temp");
+    let run = [
+        "run",
+        "mhub/cpu/1.0/digits_v1.0_digits",
+        "-i",
+        "hub/models/digits/sample.png",
+    ];
+    // A limit too small for any model: only a model that runs in the worker is stopped by it.
+    let starved = [&run[..], &["--memory-limit", "16"]].concat();
+    // The `hub/` folder found in the working directory may be anyone's: the worker runs it.
+    let found = mhub_found_hub(cache.path(), &starved);
+    assert_eq!(found.status.code(), Some(2), "{}", transcript(&found, None));
+    let ok = mhub_found_hub(cache.path(), &run);
+    assert_eq!(ok.status.code(), Some(0), "{}", transcript(&ok, None));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains('7'));
+    // Named with MHUB_HUB (or --hub), the tree is the user's choice and runs in-process.
+    let named = mhub(cache.path(), &starved);
+    assert_eq!(named.status.code(), Some(0), "{}", transcript(&named, None));
+    // `mhub info` reads a cached model's spec in the worker too.
+    let info = ["info", "mhub/cpu/1.0/digits_v1.0_digits"];
+    let text = |out: std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text(mhub(cache.path(), &info)).contains("| model"));
+    let starved_info = text(mhub(
+        cache.path(),
+        &[&info[..], &["--memory-limit", "16"]].concat(),
+    ));
+    assert!(!starved_info.contains("| model"), "{starved_info}");
+}
