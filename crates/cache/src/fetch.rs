@@ -30,6 +30,11 @@ pub struct NetConfig {
     pub max_redirects: usize,
     /// Largest download accepted when the card declares no size, in bytes.
     pub max_size: u64,
+    /// The slowest a download may be, in bytes per second, averaged over [`NetConfig::rate_window`]:
+    /// a server that trickles a byte now and then cannot hold a pull forever.
+    pub min_rate: u64,
+    /// How long a download may stay below [`NetConfig::min_rate`] before it is stopped.
+    pub rate_window: Duration,
 }
 
 impl Default for NetConfig {
@@ -42,6 +47,8 @@ impl Default for NetConfig {
             backoff: Duration::from_millis(250),
             max_redirects: 8,
             max_size: 16 << 30,
+            min_rate: 1024,
+            rate_window: Duration::from_secs(60),
         }
     }
 }
@@ -364,8 +371,9 @@ impl Fetcher {
             _ => {}
         }
         let announced = response.content_length();
+        // Lengths from the network are added with a check: a lie of 2^64 bytes is only large.
         if let Some(len) = announced
-            && sink.have + len > limit
+            && sink.have.checked_add(len).is_none_or(|end| end > limit)
         {
             return Err(fatal(Error::TooLarge {
                 url: url.to_string(),
@@ -376,7 +384,31 @@ impl Fetcher {
             .seek(SeekFrom::Start(sink.have))
             .map_err(|e| fatal(io("seek", sink.part)(e)))?;
         let mut received = 0u64;
+        let mut window = (std::time::Instant::now(), 0u64);
         loop {
+            // Each window must bring `min_rate` bytes a second on average.
+            let elapsed = window.0.elapsed();
+            if elapsed >= self.config.rate_window {
+                #[allow(
+                    clippy::cast_precision_loss,
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss
+                )]
+                let needed = (self.config.min_rate as f64 * elapsed.as_secs_f64()) as u64;
+                if received - window.1 < needed {
+                    return Err(fatal(Error::Fetch {
+                        url: url.to_string(),
+                        reason: format!(
+                            "it sent {} bytes in {:.1} s, slower than {} bytes/s; the partial download is kept",
+                            received - window.1,
+                            elapsed.as_secs_f64(),
+                            self.config.min_rate
+                        ),
+                        source: None,
+                    }));
+                }
+                window = (std::time::Instant::now(), received);
+            }
             let mut buf = sink.buffer();
             let n = match response.read(&mut buf) {
                 Ok(0) => break,
@@ -389,7 +421,7 @@ impl Fetcher {
                     ));
                 }
             };
-            if sink.have + n as u64 > limit {
+            if sink.have.saturating_add(n as u64) > limit {
                 return Err(fatal(Error::TooLarge {
                     url: url.to_string(),
                     limit,

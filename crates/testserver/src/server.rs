@@ -32,6 +32,8 @@ pub enum Fault {
     EarlyRange(u64),
     /// Announce `Content-Length: 1 TiB`, then send the body.
     HugeLength,
+    /// Announce this `Content-Length` (any number, up to 2^64 - 1), then send the body.
+    Announce(u64),
     /// Redirect to the same path.
     RedirectLoop,
     /// Redirect to this location.
@@ -239,10 +241,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     }
     let from = start.unwrap_or(0).min(len);
     let slice = &body[usize::try_from(from).unwrap_or(0)..];
-    let announced = if fault == Some(Fault::HugeLength) {
-        1u64 << 40
-    } else {
-        slice.len() as u64
+    let announced = match fault {
+        Some(Fault::HugeLength) => 1u64 << 40,
+        Some(Fault::Announce(n)) => n,
+        _ => slice.len() as u64,
     };
     match start {
         Some(s) => write!(
@@ -272,6 +274,14 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         Some(Fault::WrongBytes) => {
             out.write_all(&slice.iter().map(|b| b ^ 0x5a).collect::<Vec<u8>>())
+        }
+        Some(Fault::Slow(piece, pause)) => {
+            for chunk in slice.chunks(piece.max(1)) {
+                out.write_all(chunk)?;
+                out.flush()?;
+                thread::sleep(pause);
+            }
+            Ok(())
         }
         _ => out.write_all(slice),
     }

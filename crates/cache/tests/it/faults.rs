@@ -181,3 +181,65 @@ fn redirect_from_loopback_to_plain_http_elsewhere_is_refused() {
     let err = pull(&server, dir.path()).expect_err("downgrade");
     assert!(err.to_string().contains("redirects refused"), "{err}");
 }
+
+#[test]
+fn a_server_that_trickles_cannot_hold_a_pull_forever() {
+    let (server, data, dir) = setup(true);
+    // A few bytes every tenth of a second: never silent long enough for the read timeout.
+    server.fault(
+        "/blob.bin",
+        Fault::Slow(16, std::time::Duration::from_millis(100)),
+    );
+    let net = cache::NetConfig {
+        min_rate: 10_000,
+        rate_window: std::time::Duration::from_millis(600),
+        ..super::fast_net()
+    };
+    let hub = cache::Hub::builder()
+        .dir(dir.path())
+        .source(cache::Source::parse(&server.url("/")).expect("source"))
+        .net(net)
+        .build()
+        .expect("hub");
+    let started = std::time::Instant::now();
+    let err = hub
+        .pull(&UID.parse().expect("uid"), false, &Silent)
+        .expect_err("too slow");
+    assert!(
+        err.to_string().contains("slower than 10000 bytes/s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(blob_count(dir.path()), 0);
+    // The partial is kept and the next pull, at full speed, resumes it.
+    assert_pulled(&server, dir.path(), &data);
+}
+
+#[test]
+fn lengths_from_the_network_never_overflow() {
+    let (server, data, dir) = setup(false);
+    // A broken first try leaves a partial; the resumed answer announces a length that,
+    // added to the partial's, passes 2^64.
+    for fault in [
+        Fault::Announce(u64::MAX),
+        Fault::Announce(u64::MAX - 1000),
+        Fault::Announce(1 << 63),
+    ] {
+        server.fault("/blob.bin", Fault::Reset(100_000));
+        server.fault("/blob.bin", fault.clone());
+        // A clear error, or (when the client library refuses the header and the retry is
+        // answered well) the right file; never a panic or a wrong file.
+        match pull(&server, dir.path()) {
+            Err(Error::TooLarge { .. } | Error::Fetch { .. }) => {}
+            Ok(pulled) => {
+                assert_eq!(std::fs::read(&pulled.assets[0].path).expect("blob"), data);
+                hub(dir.path(), &server.url("/"))
+                    .cache()
+                    .remove(UID)
+                    .expect("rm");
+            }
+            Err(other) => panic!("{fault:?}: {other}"),
+        }
+    }
+    assert_pulled(&server, dir.path(), &data);
+}
