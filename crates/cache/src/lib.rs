@@ -84,7 +84,7 @@ pub use client::{
 pub use error::{Error, Result};
 pub use fetch::NetConfig;
 pub use maintain::{Cache, CachedModel, Removed, VerifyReport, resolve_dir};
-pub use mirror::{MirrorReport, MirroredAsset, SkippedAsset, mirror};
+pub use mirror::{MirrorLimits, MirrorReport, MirroredAsset, SkippedAsset, mirror};
 pub use source::Source;
 pub use store::{Record, StoredAsset};
 

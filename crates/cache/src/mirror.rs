@@ -10,6 +10,18 @@ use hubtree::{LeftOut, Policy};
 use manifest::{Expected, Profile, Sha256};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text += &format!(": {c}");
+        cause = c.source();
+    }
+    text
+}
 
 /// What `mhub mirror` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +34,29 @@ pub struct MirrorReport {
     pub skipped: Vec<SkippedAsset>,
     /// Cards with errors, which are neither mirrored nor indexed.
     pub left_out: Vec<LeftOut>,
+    /// Assets whose download failed this run, and why; the run went on without them.
+    pub failed: Vec<SkippedAsset>,
+    /// Partial downloads removed because no card wants them any more, or they were older
+    /// than [`MirrorLimits::stale_after`].
+    pub expired: Vec<PathBuf>,
+}
+
+/// Bounds on one `mhub mirror` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MirrorLimits {
+    /// The most bytes one run downloads; assets past it wait for the next run.
+    pub max_bytes: u64,
+    /// A partial download untouched for this long is removed rather than resumed.
+    pub stale_after: Duration,
+}
+
+impl Default for MirrorLimits {
+    fn default() -> MirrorLimits {
+        MirrorLimits {
+            max_bytes: u64::MAX,
+            stale_after: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 /// One asset in a hub's mirror.
@@ -58,11 +93,15 @@ pub struct SkippedAsset {
 /// not fetched again. A broken download leaves a hidden partial, `<hub>/mirror/.tmp/`,
 /// that the next run resumes; nothing else is written, and the store is created only
 /// when there is something to put in it. Cards with errors are left out, as the index
-/// leaves them out. The index is not rewritten here: see [`hubtree::build_index`].
+/// leaves them out. An asset that fails is reported in [`MirrorReport::failed`] and the
+/// run goes on; a run downloads at most [`MirrorLimits::max_bytes`]; partials no card wants,
+/// or untouched for [`MirrorLimits::stale_after`], are removed. The index is not rewritten
+/// here: see [`hubtree::build_index`].
 pub fn mirror(
     hub: &Path,
     profile: Profile,
     net: &NetConfig,
+    limits: &MirrorLimits,
     progress: &dyn Progress,
 ) -> Result<MirrorReport> {
     let assets_dir = hub.join("assets");
@@ -98,9 +137,11 @@ pub fn mirror(
     if wanted.is_empty() {
         return Ok(report);
     }
-    let fetcher = Fetcher::new(net)?;
     let store = Store::open_mirror(hub)?;
+    let wanted_keys: HashSet<String> = wanted.iter().map(|w| w.2.to_string()).collect();
+    report.expired = store.expire_partials(&wanted_keys, limits.stale_after)?;
     let mut seen = HashSet::new();
+    let mut budget = limits.max_bytes;
     for (uid, link, sha, card) in wanted {
         let size = card
             .assets
@@ -109,6 +150,25 @@ pub fn mirror(
             .and_then(|a| a.asset_size);
         let expected = Expected::Full(sha.clone());
         let fetched = seen.insert(sha) && store.find_blob(&expected, size)?.is_none();
+        let fail = |report: &mut MirrorReport, reason: String| {
+            report.failed.push(SkippedAsset {
+                uid: uid.clone(),
+                link: link.clone(),
+                reason,
+            });
+        };
+        if fetched && (budget == 0 || size.is_some_and(|s| s > budget)) {
+            fail(
+                &mut report,
+                "this run's byte cap is reached; the next run fetches it".to_owned(),
+            );
+            continue;
+        }
+        // An asset of unknown size may take what is left of the budget, no more.
+        let net = NetConfig {
+            max_size: net.max_size.min(budget),
+            ..net.clone()
+        };
         let location = Location::Url(link.clone());
         let wanted = Wanted {
             location: &location,
@@ -116,15 +176,24 @@ pub fn mirror(
             expected: &expected,
             size,
         };
-        let (sha256, size, path) = store_blob(&fetcher, &store, &wanted, false, progress)?;
-        report.assets.push(MirroredAsset {
-            uid,
-            link,
-            sha256,
-            size,
-            path,
-            fetched,
-        });
+        let stored = Fetcher::new(&net)
+            .and_then(|fetcher| store_blob(&fetcher, &store, &wanted, false, progress));
+        match stored {
+            Ok((sha256, size, path)) => {
+                if fetched {
+                    budget = budget.saturating_sub(size);
+                }
+                report.assets.push(MirroredAsset {
+                    uid,
+                    link,
+                    sha256,
+                    size,
+                    path,
+                    fetched,
+                });
+            }
+            Err(e) => fail(&mut report, chain(&e)),
+        }
     }
     Ok(report)
 }

@@ -144,6 +144,21 @@ impl Store {
         }
     }
 
+    /// The exclusive lock of one entry if nobody holds it; `None` when it is held, or
+    /// when the file system cannot lock (then nobody can be known not to hold it).
+    pub(crate) fn try_lock(&self, key: &str) -> Result<Option<Lock>> {
+        let path = self.locks.join(format!("{key}.lock"));
+        let file = hubtree::open_writable(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Lock(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+                Ok(None)
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(io("lock", &path)(e)),
+        }
+    }
+
     /// Takes the exclusive lock for one cache entry.
     pub(crate) fn lock(&self, key: &str) -> Result<Option<Lock>> {
         self.take_lock(key, false)
@@ -267,6 +282,39 @@ impl Store {
             let entry = entry.map_err(io("list", dir))?;
             let len = entry.metadata().map_err(io("read", entry.path()))?.len();
             out.push((entry.file_name().to_string_lossy().into_owned(), len));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Removes the partial downloads (`<key>.part`) whose key is not in `keep`, or that
+    /// were not touched for `older_than`, when no download holds their lock; returns them.
+    pub(crate) fn expire_partials(
+        &self,
+        keep: &std::collections::HashSet<String>,
+        older_than: Duration,
+    ) -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.tmp).map_err(io("list", &self.tmp))? {
+            let entry = entry.map_err(io("list", &self.tmp))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(key) = name.strip_suffix(".part") else {
+                continue;
+            };
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > older_than));
+            if keep.contains(key) && !old {
+                continue;
+            }
+            // Held by a download under way: not stale, whatever its age.
+            let Some(_lock) = self.try_lock(key)? else {
+                continue;
+            };
+            let path = entry.path();
+            fs::remove_file(&path).map_err(io("remove", &path))?;
+            out.push(path);
         }
         out.sort();
         Ok(out)

@@ -28,14 +28,15 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// Writes `HUB/index.json` checked with `profile`, as `mhub index HUB` does.
+    /// Writes `HUB/index.json` of the cards valid under `profile`, as
+    /// `mhub index HUB --skip-invalid` does: what `mhub mirror` rewrites.
     pub(crate) fn for_hub(hub: &std::path::Path, profile: Profile) -> Args {
         Args {
             hub: hub.to_path_buf(),
             output: None,
             check: false,
             profile,
-            skip_invalid: false,
+            skip_invalid: true,
         }
     }
 }

@@ -18,9 +18,29 @@ pub(crate) struct Args {
     /// Rule set the cards must pass for `index.json` to be rewritten.
     #[arg(long, default_value = "mhub")]
     profile: Profile,
+    /// The most this run downloads, in bytes (suffixes K, M, G, T: powers of 1024);
+    /// assets past it wait for the next run.
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    max_bytes: Option<u64>,
     /// Print no progress.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Reads `20G`, `512M`, `1024`.
+fn size_arg(text: &str) -> Result<u64, String> {
+    let (digits, shift) = match text.trim().to_ascii_uppercase().as_str() {
+        t if t.ends_with('K') => (t[..t.len() - 1].to_owned(), 10),
+        t if t.ends_with('M') => (t[..t.len() - 1].to_owned(), 20),
+        t if t.ends_with('G') => (t[..t.len() - 1].to_owned(), 30),
+        t if t.ends_with('T') => (t[..t.len() - 1].to_owned(), 40),
+        t => (t.to_owned(), 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("`{text}` is not a size such as `20G`, `512M` or `1048576`"))
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
@@ -28,14 +48,37 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         allow_http: args.allow_http,
         ..NetConfig::default()
     };
-    let report = cache::mirror(&args.hub, args.profile, &net, &Bars::new(args.quiet))?;
+    let limits = cache::MirrorLimits {
+        max_bytes: args.max_bytes.unwrap_or(u64::MAX),
+        ..cache::MirrorLimits::default()
+    };
+    let report = cache::mirror(
+        &args.hub,
+        args.profile,
+        &net,
+        &limits,
+        &Bars::new(args.quiet),
+    )?;
+    for card in &report.left_out {
+        warn(&format!(
+            "warning: `{}` is neither mirrored nor indexed: {}\n",
+            card.path.display(),
+            card.reason
+        ));
+    }
+    for p in &report.expired {
+        warn(&format!(
+            "removed the stale partial download `{}`\n",
+            p.display()
+        ));
+    }
     for s in &report.skipped {
         warn(&format!(
             "warning: `{}` of `{}` is not mirrored: {}\n",
             s.link, s.uid, s.reason
         ));
     }
-    if report.assets.is_empty() {
+    if report.assets.is_empty() && report.failed.is_empty() {
         let why = if report.cards == 0 {
             format!(
                 "no card in `{}` sets `allow-cache-ckpt: true`",
@@ -67,6 +110,19 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             a.size
         );
     }
+    for f in &report.failed {
+        out += &format!("  {}  {}\n    failed: {}\n", f.uid, f.link, f.reason);
+    }
     print(&out)?;
-    index::run(&index::Args::for_hub(&args.hub, args.profile))
+    // The index is rewritten either way, leaving out cards with errors as `mhub serve` does.
+    let indexed = index::run(&index::Args::for_hub(&args.hub, args.profile))?;
+    if report.failed.is_empty() {
+        Ok(indexed)
+    } else {
+        warn(&format!(
+            "error: {} not mirrored; run `mhub mirror` again to retry\n",
+            plural(report.failed.len(), "asset")
+        ));
+        Ok(Outcome::Problems)
+    }
 }

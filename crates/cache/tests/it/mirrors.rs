@@ -1,7 +1,7 @@
 //! Mirrors: `mirror` fills a hub's store, and pulls prefer a hub's mirror, falling back to the card's link.
 
 use super::{UID, assert_clean, card, fast_net, hub, write_hub};
-use cache::{Error, Silent};
+use cache::Silent;
 use manifest::Profile;
 use std::path::Path;
 use testserver::{Fault, Server, bytes, sha256};
@@ -106,8 +106,14 @@ fn mirror_stores_verified_blobs_and_the_index_points_at_them() {
     let origin = Server::start();
     origin.put("/origin.bin", data.clone());
     let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
-    let report =
-        cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
+    let report = cache::mirror(
+        dir.path(),
+        Profile::Mindspore,
+        &fast_net(),
+        &cache::MirrorLimits::default(),
+        &Silent,
+    )
+    .expect("mirror");
     assert_eq!(report.cards, 1);
     assert_eq!(report.assets.len(), 1);
     assert!(report.assets[0].fetched);
@@ -126,8 +132,14 @@ fn mirror_stores_verified_blobs_and_the_index_points_at_them() {
         index.models[0].assets[0].mirror.as_deref(),
         Some(mirror_link(&data).as_str())
     );
-    let again =
-        cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror again");
+    let again = cache::mirror(
+        dir.path(),
+        Profile::Mindspore,
+        &fast_net(),
+        &cache::MirrorLimits::default(),
+        &Silent,
+    )
+    .expect("mirror again");
     assert!(!again.assets[0].fetched);
     assert_eq!(origin.requests("/origin.bin"), 1);
 
@@ -149,9 +161,23 @@ fn mirror_stores_nothing_it_cannot_verify() {
     origin.put("/origin.bin", data.clone());
     origin.fault("/origin.bin", Fault::WrongBytes);
     let dir = mirrorable_hub(&origin.url("/origin.bin"), &data);
-    let err = cache::mirror(dir.path(), Profile::Mindspore, &fast_net(), &Silent)
-        .expect_err("a wrong digest");
-    assert!(matches!(err, Error::Digest { .. }), "{err}");
+    let report = cache::mirror(
+        dir.path(),
+        Profile::Mindspore,
+        &fast_net(),
+        &cache::MirrorLimits::default(),
+        &Silent,
+    )
+    .expect("the run goes on");
+    assert!(report.assets.is_empty());
+    assert_eq!(report.failed.len(), 1);
+    assert!(
+        report.failed[0]
+            .reason
+            .contains("does not match its sha256"),
+        "{:?}",
+        report.failed
+    );
     assert!(!mirrored(dir.path(), &data).exists());
     let tmp: Vec<_> = std::fs::read_dir(dir.path().join("mirror/.tmp"))
         .expect("tmp")
@@ -165,8 +191,14 @@ fn mirror_stores_nothing_it_cannot_verify() {
         quiet.path(),
         &card(&origin.url("/origin.bin"), &sha256(&data), None),
     );
-    let report =
-        cache::mirror(quiet.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
+    let report = cache::mirror(
+        quiet.path(),
+        Profile::Mindspore,
+        &fast_net(),
+        &cache::MirrorLimits::default(),
+        &Silent,
+    )
+    .expect("mirror");
     assert_eq!((report.cards, report.assets.len()), (0, 0));
     assert!(!quiet.path().join("mirror").exists());
     let prefix = mirrorable_hub(&origin.url("/origin.bin"), &data);
@@ -174,8 +206,14 @@ fn mirror_stores_nothing_it_cannot_verify() {
         prefix.path(),
         &mirrorable(&origin.url("/origin.bin"), &sha256(&data)[..8]),
     );
-    let report =
-        cache::mirror(prefix.path(), Profile::Mindspore, &fast_net(), &Silent).expect("mirror");
+    let report = cache::mirror(
+        prefix.path(),
+        Profile::Mindspore,
+        &fast_net(),
+        &cache::MirrorLimits::default(),
+        &Silent,
+    )
+    .expect("mirror");
     assert_eq!(report.skipped.len(), 1);
     assert!(
         report.skipped[0].reason.contains("prefix"),
@@ -186,7 +224,130 @@ fn mirror_stores_nothing_it_cannot_verify() {
         &quiet.path().join("nowhere"),
         Profile::Mindspore,
         &fast_net(),
+        &cache::MirrorLimits::default(),
         &Silent,
     );
     assert!(missing.is_err());
+}
+
+/// A hub tree whose cards each let hubs mirror one asset on `origin`: `(name, data)`.
+fn hub_of(origin: &Server, assets: &[(&str, &[u8], bool)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp");
+    for (name, data, declare_size) in assets {
+        origin.put(&format!("/{name}.bin"), data.to_vec());
+        let uid = format!("test/cpu/1.0/{name}_v1.0_cifar10");
+        let text = card(
+            &origin.url(&format!("/{name}.bin")),
+            &sha256(data),
+            declare_size.then_some(data.len() as u64),
+        )
+        .replace("model-name: blob", &format!("model-name: {name}"))
+        .replace(
+            "summary: test blob\n",
+            "summary: test blob\nallow-cache-ckpt: true\ninput-shape: [1, 8]\n",
+        );
+        let path = dir.path().join("assets").join(format!("{uid}.md"));
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("card");
+    }
+    dir
+}
+
+fn mirror_with(dir: &Path, limits: &cache::MirrorLimits) -> cache::MirrorReport {
+    cache::mirror(dir, Profile::Mindspore, &fast_net(), limits, &Silent).expect("mirror")
+}
+
+#[test]
+fn a_failing_asset_is_reported_and_the_run_goes_on() {
+    let origin = Server::start();
+    let (a, b, c) = (bytes(3_000), bytes(3_001), bytes(3_002));
+    let dir = hub_of(
+        &origin,
+        &[("aaa", &a, true), ("bbb", &b, true), ("ccc", &c, true)],
+    );
+    origin.fault("/bbb.bin", Fault::Status(404));
+    let report = mirror_with(dir.path(), &cache::MirrorLimits::default());
+    let got: Vec<&str> = report.assets.iter().map(|m| m.uid.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "test/cpu/1.0/aaa_v1.0_cifar10",
+            "test/cpu/1.0/ccc_v1.0_cifar10"
+        ]
+    );
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.failed[0].link.ends_with("/bbb.bin"));
+    assert!(
+        report.failed[0].reason.contains("404"),
+        "{:?}",
+        report.failed
+    );
+}
+
+#[test]
+fn one_run_fetches_at_most_its_byte_cap() {
+    let origin = Server::start();
+    let (a, b, c) = (bytes(4_000), bytes(4_001), bytes(4_002));
+    // The last one declares no size: it may take only what is left of the budget.
+    let dir = hub_of(
+        &origin,
+        &[("aaa", &a, true), ("bbb", &b, true), ("ccc", &c, false)],
+    );
+    let limits = cache::MirrorLimits {
+        max_bytes: 6_000,
+        ..cache::MirrorLimits::default()
+    };
+    let first = mirror_with(dir.path(), &limits);
+    assert_eq!(first.assets.len(), 1, "{first:?}");
+    assert_eq!(first.failed.len(), 2, "{first:?}");
+    assert!(
+        first.failed[0].reason.contains("byte cap"),
+        "{:?}",
+        first.failed
+    );
+    let fetched: u64 = first
+        .assets
+        .iter()
+        .filter(|m| m.fetched)
+        .map(|m| m.size)
+        .sum();
+    assert!(fetched <= 6_000);
+    // Each run takes the next part; what is mirrored is not fetched again.
+    let second = mirror_with(dir.path(), &limits);
+    assert_eq!(
+        second.assets.iter().filter(|m| m.fetched).count(),
+        1,
+        "{second:?}"
+    );
+    let third = mirror_with(dir.path(), &limits);
+    assert_eq!(third.assets.len(), 3, "{third:?}");
+    assert!(third.failed.is_empty(), "{third:?}");
+}
+
+#[test]
+fn stale_partials_are_expired_and_wanted_ones_resumed() {
+    let origin = Server::start();
+    let data = bytes(50_000);
+    let dir = hub_of(&origin, &[("aaa", &data, true)]);
+    let tmp = dir.path().join("mirror/.tmp");
+    std::fs::create_dir_all(&tmp).expect("mkdir");
+    // A partial no card wants any more, and one of the wanted asset.
+    let orphan = tmp.join(format!("{}.part", "f".repeat(64)));
+    std::fs::write(&orphan, b"left by an old card").expect("write");
+    let wanted = tmp.join(format!("{}.part", sha256(&data)));
+    std::fs::write(&wanted, &data[..10_000]).expect("write");
+    let report = mirror_with(dir.path(), &cache::MirrorLimits::default());
+    assert_eq!(report.expired, std::slice::from_ref(&orphan));
+    assert!(!orphan.exists());
+    assert_eq!(report.assets.len(), 1);
+    assert_eq!(std::fs::read(&report.assets[0].path).expect("blob"), data);
+    // A wanted partial older than the limit is not resumed but started again.
+    std::fs::write(&wanted, b"stale").expect("write");
+    let limits = cache::MirrorLimits {
+        stale_after: std::time::Duration::ZERO,
+        ..cache::MirrorLimits::default()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let report = mirror_with(dir.path(), &limits);
+    assert_eq!(report.expired, [wanted]);
 }

@@ -255,3 +255,66 @@ fn mirror_with_nothing_to_mirror_says_so() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("has no `assets/` folder"));
 }
+
+#[test]
+fn mirror_reports_a_failing_asset_and_still_rewrites_the_index() {
+    let work = tempfile::tempdir().expect("temp");
+    let hub = work.path().join("hub");
+    let origin = Server::start();
+    let good: Vec<u8> = (0..5_000u32).map(|i| (i % 249) as u8).collect();
+    origin.put("/good.ckpt", good.clone());
+    for (name, link, digest) in [
+        ("good", origin.url("/good.ckpt"), sha256(&good)),
+        ("gone", origin.url("/gone.ckpt"), sha256(b"never served")),
+    ] {
+        let card = hub.join(format!("assets/test/cpu/1.0/{name}_v1.0_cifar10.md"));
+        std::fs::create_dir_all(card.parent().expect("parent")).expect("mkdir");
+        let text = mirrorable_card(&link, &digest)
+            .replace("model-name: blob", &format!("model-name: {name}"));
+        std::fs::write(&card, text).expect("card");
+    }
+    let out = mhub_cmd(
+        work.path(),
+        &["mirror", "-q", "--profile", "mindspore", "hub"],
+    )
+    .output()
+    .expect("mhub mirror");
+    let text = transcript(&out, None);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("failed:") && text.contains("gone.ckpt"),
+        "{text}"
+    );
+    assert!(text.contains("1 asset not mirrored"), "{text}");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(hub.join("index.json")).expect("index written"))
+            .expect("json");
+    let models = index["models"].as_array().expect("models");
+    assert_eq!(models.len(), 2);
+    let mirrors: Vec<bool> = models
+        .iter()
+        .map(|m| m["assets"][0]["mirror"].is_string())
+        .collect();
+    assert_eq!(mirrors, [false, true], "{index}");
+    // A per-run cap leaves the rest for the next run.
+    let capped = mhub_cmd(
+        work.path(),
+        &[
+            "mirror",
+            "-q",
+            "--max-bytes",
+            "1K",
+            "--profile",
+            "mindspore",
+            "hub",
+        ],
+    )
+    .output()
+    .expect("mhub mirror");
+    assert_eq!(
+        capped.status.code(),
+        Some(1),
+        "{}",
+        transcript(&capped, None)
+    );
+}
