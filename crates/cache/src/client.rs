@@ -189,9 +189,26 @@ impl HubBuilder {
     pub fn build(self) -> Result<Hub> {
         let dir = self.dir.ok_or(Error::Config("no cache directory given"))?;
         let source = self.source.ok_or(Error::Config("no source given"))?;
+        // The hub the user typed is trusted at its own origin: a loopback or LAN hub works,
+        // but its cards cannot send mhub to other ports or hosts of the local network.
+        let mut net = self.net;
+        if net.origin.is_none() {
+            net.origin = match &source {
+                Source::Http(url) => Some(url.clone()),
+                Source::Repo(_) => Url::parse(
+                    &self
+                        .repo_url
+                        .replace("{owner}", "o")
+                        .replace("{repo}", "r")
+                        .replace("{ref}", "x"),
+                )
+                .ok(),
+                Source::Local(_) => None,
+            };
+        }
         Ok(Hub {
             cache: Cache::open(&dir)?,
-            fetcher: Fetcher::new(&self.net)?,
+            fetcher: Fetcher::new(&net)?,
             source,
             offline: self.offline,
             repo_url: self.repo_url,

@@ -109,6 +109,14 @@ pub enum Error {
         /// Which entry, and why.
         reason: String,
     },
+    /// A url names this machine or the local network, and that is not allowed there.
+    #[error(
+        "refusing `{url}`: it is on this machine or the local network, and not the hub's own origin"
+    )]
+    LocalAddress {
+        /// The url.
+        url: String,
+    },
     /// A hub tree on disk could not be read.
     #[error(transparent)]
     Tree(#[from] hubtree::Error),

@@ -2,6 +2,7 @@
 
 use crate::Progress;
 use crate::error::{Error, Result, io};
+use crate::reach::{Reach, origin_of};
 use hubtree::CopyError;
 use manifest::{Hasher, Sha256};
 use reqwest::blocking::{Client, Response};
@@ -16,8 +17,13 @@ use std::time::Duration;
 /// Network settings.
 #[derive(Debug, Clone)]
 pub struct NetConfig {
-    /// Allow plain http to hosts other than loopback.
+    /// Allow plain http to public hosts.
     pub allow_http: bool,
+    /// Allow this machine and the local network (loopback, private, link-local
+    /// addresses, and names that resolve to them) anywhere, not only at `origin`.
+    pub allow_local: bool,
+    /// The hub the user typed (its url): its origin may be plain http and local.
+    pub origin: Option<Url>,
     /// Longest wait to connect.
     pub connect_timeout: Duration,
     /// Longest wait for response headers or for the next bytes of a body.
@@ -41,6 +47,8 @@ impl Default for NetConfig {
     fn default() -> NetConfig {
         NetConfig {
             allow_http: false,
+            allow_local: false,
+            origin: None,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             retries: 4,
@@ -53,28 +61,14 @@ impl Default for NetConfig {
     }
 }
 
-/// Whether `url` points at this machine.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    url.host_str().is_some_and(|host| {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
-}
-
-fn check_scheme(url: &Url, allow_http: bool) -> Result<()> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if allow_http || is_loopback(url) => Ok(()),
-        "http" => Err(Error::InsecureUrl {
-            url: url.to_string(),
-        }),
-        other => Err(Error::BadUrl {
-            url: url.to_string(),
-            reason: format!("scheme `{other}` is not supported"),
-        }),
+impl NetConfig {
+    /// What a fetcher with these settings may reach.
+    pub(crate) fn reach(&self) -> Reach {
+        Reach {
+            origin: self.origin.as_ref().and_then(origin_of),
+            allow_http: self.allow_http,
+            allow_local: self.allow_local,
+        }
     }
 }
 
@@ -94,11 +88,12 @@ pub(crate) struct Fetcher {
 
 impl Fetcher {
     pub(crate) fn new(config: &NetConfig) -> Result<Fetcher> {
-        let (allow_http, max) = (config.allow_http, config.max_redirects);
+        let (reach, max) = (config.reach(), config.max_redirects);
+        let resolver = std::sync::Arc::new(reach.resolver());
         let policy = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= max {
                 attempt.error(format!("more than {max} redirects"))
-            } else if let Err(e) = check_scheme(attempt.url(), allow_http) {
+            } else if let Err(e) = reach.check(attempt.url()) {
                 attempt.error(e.to_string())
             } else {
                 attempt.follow()
@@ -110,6 +105,7 @@ impl Fetcher {
             .timeout(config.read_timeout)
             .tcp_nodelay(true)
             .redirect(policy)
+            .dns_resolver(resolver)
             .build()
             .map_err(|e| Error::Fetch {
                 url: String::new(),
@@ -133,7 +129,7 @@ impl Fetcher {
             url: text.to_owned(),
             reason: e.to_string(),
         })?;
-        check_scheme(&url, self.config.allow_http)?;
+        self.config.reach().check(&url)?;
         Ok(url)
     }
 

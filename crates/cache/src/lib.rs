@@ -75,6 +75,7 @@ mod error;
 mod fetch;
 mod maintain;
 mod mirror;
+mod reach;
 mod source;
 mod store;
 

@@ -20,9 +20,13 @@ pub(crate) struct HubArgs {
     /// Never use the network; answer from the cache or say what is missing
     #[arg(long, env = "MHUB_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     offline: bool,
-    /// Allow plain http to hosts other than this machine
+    /// Allow plain http to public hosts
     #[arg(long)]
     allow_http: bool,
+    /// Allow this machine and the local network (loopback, private and link-local
+    /// addresses) anywhere, not only at the origin of the hub given with --hub
+    #[arg(long)]
+    allow_local: bool,
     /// Url template of repository archives, with {owner}, {repo} and {ref}
     #[arg(long, env = "MHUB_REPO_URL", value_name = "TEMPLATE", default_value = cache::DEFAULT_REPO_URL)]
     repo_url: String,
@@ -82,6 +86,7 @@ impl HubArgs {
         };
         let net = NetConfig {
             allow_http: self.allow_http,
+            allow_local: self.allow_local,
             ..NetConfig::default()
         };
         Ok(Hub::builder()

@@ -127,6 +127,9 @@ fn hint(e: &cache::Error) -> Option<&'static str> {
     Some(match e {
         E::Offline { .. } => "run without --offline (and unset MHUB_OFFLINE) to fetch it",
         E::InsecureUrl { .. } => "use an https url, or pass --allow-http if you trust the network",
+        E::LocalAddress { .. } => {
+            "a card or a redirect may not send mhub to this machine or the local network; pass --allow-local if you trust this hub"
+        }
         E::Digest { .. } => {
             "the file served differs from what the card promises; nothing was stored; tell the publisher"
         }

@@ -12,9 +12,13 @@ pub(crate) struct Args {
     /// The hub tree: a folder with an `assets/` folder of cards.
     #[arg(value_parser = crate::path_arg)]
     hub: PathBuf,
-    /// Allow plain http to hosts other than this machine.
+    /// Allow plain http to public hosts.
     #[arg(long)]
     allow_http: bool,
+    /// Allow this machine and the local network (loopback, private and link-local
+    /// addresses): a hub on disk has no origin of its own to trust.
+    #[arg(long)]
+    allow_local: bool,
     /// Rule set the cards must pass for `index.json` to be rewritten.
     #[arg(long, default_value = "mhub")]
     profile: Profile,
@@ -46,6 +50,7 @@ fn size_arg(text: &str) -> Result<u64, String> {
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     let net = NetConfig {
         allow_http: args.allow_http,
+        allow_local: args.allow_local,
         ..NetConfig::default()
     };
     let limits = cache::MirrorLimits {

@@ -115,6 +115,8 @@ struct Ran {
     outputs: Vec<(String, Tensor)>,
     load_ms: f64,
     run_ms: f64,
+    /// Whether it ran in the limited worker process (else in this one).
+    isolated: bool,
 }
 
 impl Ran {
@@ -135,6 +137,7 @@ impl Ran {
             outputs,
             load_ms: report.load_ms,
             run_ms: run.run_ms,
+            isolated: true,
         })
     }
 }
@@ -272,6 +275,7 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
             outputs,
             load_ms,
             run_ms,
+            isolated: false,
         },
         labels,
     ))
@@ -329,6 +333,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             "top": top,
             "load_ms": ran.load_ms,
             "run_ms": ran.run_ms,
+            "isolated": ran.isolated,
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         return Ok(Outcome::Clean);

@@ -183,7 +183,14 @@ fn mirror_then_pull_from_the_mirror_when_the_origin_is_gone() {
 
     // Plain http to the loopback origin fails the `mhub` profile's link rule, so the
     // index is written with the MindSpore profile.
-    let args = ["mirror", "-q", "--profile", "mindspore", "hub"];
+    let args = [
+        "mirror",
+        "-q",
+        "--allow-local",
+        "--profile",
+        "mindspore",
+        "hub",
+    ];
     let first = mhub_cmd(work.path(), &args).output().expect("mhub mirror");
     assert_eq!(first.status.code(), Some(0), "{}", transcript(&first, None));
     assert_eq!(
@@ -275,7 +282,14 @@ fn mirror_reports_a_failing_asset_and_still_rewrites_the_index() {
     }
     let out = mhub_cmd(
         work.path(),
-        &["mirror", "-q", "--profile", "mindspore", "hub"],
+        &[
+            "mirror",
+            "-q",
+            "--allow-local",
+            "--profile",
+            "mindspore",
+            "hub",
+        ],
     )
     .output()
     .expect("mhub mirror");
@@ -302,6 +316,7 @@ fn mirror_reports_a_failing_asset_and_still_rewrites_the_index() {
         &[
             "mirror",
             "-q",
+            "--allow-local",
             "--max-bytes",
             "1K",
             "--profile",
