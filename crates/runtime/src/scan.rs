@@ -7,7 +7,8 @@
 //! claims it reads) and bounds what the model may ask for.
 
 use crate::error::Error;
-use std::collections::HashMap;
+
+mod shapes;
 
 /// Caps on what a model may ask for.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +36,8 @@ fn refuse(reason: impl Into<String>) -> Error {
 enum Value<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
-    Fixed,
+    /// A 4- or 8-byte little-endian value.
+    Fixed(&'a [u8]),
 }
 
 struct Fields<'a> {
@@ -70,11 +72,12 @@ impl<'a> Iterator for Fields<'a> {
                 0 => Value::Varint(varint(&mut self.data)?),
                 1 | 5 => {
                     let width = if key & 7 == 1 { 8 } else { 4 };
-                    self.data = self
+                    let bytes = self
                         .data
-                        .get(width..)
+                        .get(..width)
                         .ok_or_else(|| refuse("the model file is truncated"))?;
-                    Value::Fixed
+                    self.data = &self.data[width..];
+                    Value::Fixed(bytes)
                 }
                 2 => {
                     let len = usize::try_from(varint(&mut self.data)?)
@@ -123,18 +126,41 @@ struct TensorInfo {
     data_type: u64,
     raw_len: Option<usize>,
     typed_values: u64,
-    ints: Vec<i64>,
+    /// The first values, as numbers (ints and floats alike): enough for shapes and scalars.
+    values: Vec<f64>,
     external: bool,
 }
 
-fn packed_varints(bytes: &[u8], out: &mut Vec<i64>, count: &mut u64) -> Result<(), Error> {
+/// How many values of a tensor are kept for the shape checks.
+const KEPT: usize = 64;
+
+/// A little-endian float of 4 or 8 bytes.
+fn float(bytes: &[u8]) -> Option<f64> {
+    match bytes.len() {
+        4 => Some(f64::from(f32::from_le_bytes(bytes.try_into().ok()?))),
+        8 => Some(f64::from_le_bytes(bytes.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+/// Packed little-endian floats of `width` bytes.
+fn packed_floats(bytes: &[u8], width: usize, out: &mut Vec<f64>, count: &mut u64) {
+    for chunk in bytes.chunks_exact(width) {
+        *count += 1;
+        if out.len() < KEPT {
+            out.extend(float(chunk));
+        }
+    }
+}
+
+#[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
+fn packed_varints(bytes: &[u8], out: &mut Vec<f64>, count: &mut u64) -> Result<(), Error> {
     let mut data = bytes;
     while !data.is_empty() {
-        #[allow(clippy::cast_possible_wrap)]
         let v = varint(&mut data)? as i64;
         *count += 1;
-        if out.len() < 64 {
-            out.push(v);
+        if out.len() < KEPT {
+            out.push(v as f64);
         }
     }
     Ok(())
@@ -142,46 +168,55 @@ fn packed_varints(bytes: &[u8], out: &mut Vec<i64>, count: &mut u64) -> Result<(
 
 fn tensor(bytes: &[u8]) -> Result<TensorInfo, Error> {
     let mut t = TensorInfo::default();
+    let mut raw: Option<&[u8]> = None;
     for field in fields(bytes) {
         match field? {
             (1, Value::Varint(d)) => t.dims.push(d),
             (1, Value::Bytes(b)) => {
-                let mut dims = Vec::new();
-                let mut n = 0;
-                packed_varints(b, &mut dims, &mut n)?;
-                t.dims
-                    .extend(dims.iter().map(|d| u64::try_from(*d).unwrap_or(u64::MAX)));
+                let mut data = b;
+                while !data.is_empty() {
+                    t.dims.push(varint(&mut data)?);
+                }
             }
             (2, Value::Varint(dt)) => t.data_type = dt,
-            (4, Value::Bytes(b)) => t.typed_values += (b.len() / 4) as u64,
-            (10, Value::Bytes(b)) => t.typed_values += (b.len() / 8) as u64,
-            (4 | 10, Value::Fixed) => t.typed_values += 1,
-            (5 | 7 | 11, Value::Bytes(b)) => packed_varints(b, &mut t.ints, &mut t.typed_values)?,
+            (4, Value::Bytes(b)) => packed_floats(b, 4, &mut t.values, &mut t.typed_values),
+            (10, Value::Bytes(b)) => packed_floats(b, 8, &mut t.values, &mut t.typed_values),
+            (4 | 10, Value::Fixed(b)) => {
+                packed_floats(b, b.len(), &mut t.values, &mut t.typed_values)
+            }
+            (5 | 7 | 11, Value::Bytes(b)) => packed_varints(b, &mut t.values, &mut t.typed_values)?,
+            #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
             (5 | 7 | 11, Value::Varint(v)) => {
                 t.typed_values += 1;
-                #[allow(clippy::cast_possible_wrap)]
-                t.ints.push(v as i64);
+                t.values.push(v as i64 as f64);
             }
             (6, Value::Bytes(_)) => t.typed_values += 1,
             (8, Value::Bytes(b)) => t.name = String::from_utf8_lossy(b).into_owned(),
             (9, Value::Bytes(b)) => {
                 t.raw_len = Some(b.len());
-                if matches!(t.data_type, 6 | 7) {
-                    let width = if t.data_type == 6 { 4 } else { 8 };
-                    for chunk in b.chunks_exact(width).take(64) {
-                        t.ints.push(if width == 4 {
-                            i64::from(i32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
-                        } else {
-                            i64::from_le_bytes([
-                                chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5],
-                                chunk[6], chunk[7],
-                            ])
-                        });
-                    }
-                }
+                raw = Some(b);
             }
             (13, Value::Bytes(_)) => t.external = true,
             (14, Value::Varint(1)) => t.external = true,
+            _ => {}
+        }
+    }
+    // Raw data is read once the type is known, wherever its field came.
+    if let Some(b) = raw {
+        #[allow(clippy::cast_precision_loss)]
+        let int = |chunk: &[u8]| -> Option<f64> {
+            Some(match chunk.len() {
+                4 => f64::from(i32::from_le_bytes(chunk.try_into().ok()?)),
+                _ => i64::from_le_bytes(chunk.try_into().ok()?) as f64,
+            })
+        };
+        let values = b.chunks_exact(match t.data_type {
+            1 | 6 => 4,
+            _ => 8,
+        });
+        match t.data_type {
+            1 | 11 => t.values.extend(values.take(KEPT).filter_map(float)),
+            6 | 7 => t.values.extend(values.take(KEPT).filter_map(int)),
             _ => {}
         }
     }
@@ -229,184 +264,18 @@ fn check_tensor(t: &TensorInfo, limits: &Limits) -> Result<(), Error> {
     }
 }
 
-/// What a node needs for the shape checks.
-struct NodeInfo {
-    op: String,
-    inputs: Vec<String>,
-}
-
-#[derive(Default)]
-struct Scan {
-    nodes: usize,
-    constants: HashMap<String, Vec<i64>>,
-    shaped: Vec<NodeInfo>,
-}
-
-const SHAPE_OPS: &[&str] = &[
-    "ConstantOfShape",
-    "Expand",
-    "Tile",
-    "Range",
-    "Reshape",
-    "Resize",
-];
-
-fn graph(bytes: &[u8], scan: &mut Scan, limits: &Limits, depth: usize) -> Result<(), Error> {
-    if depth > 16 {
-        return Err(refuse("subgraphs are nested more than 16 deep"));
-    }
-    for field in fields(bytes) {
-        match field? {
-            (1, Value::Bytes(node)) => {
-                scan.nodes += 1;
-                if scan.nodes > limits.max_nodes {
-                    return Err(refuse(format!(
-                        "the model has more than {} nodes",
-                        limits.max_nodes
-                    )));
-                }
-                let mut info = NodeInfo {
-                    op: String::new(),
-                    inputs: Vec::new(),
-                };
-                let mut outputs = Vec::new();
-                for f in fields(node) {
-                    match f? {
-                        (1, Value::Bytes(b)) => {
-                            info.inputs.push(String::from_utf8_lossy(b).into_owned())
-                        }
-                        (2, Value::Bytes(b)) => {
-                            outputs.push(String::from_utf8_lossy(b).into_owned())
-                        }
-                        (4, Value::Bytes(b)) => info.op = String::from_utf8_lossy(b).into_owned(),
-                        (5, Value::Bytes(attribute)) => {
-                            for a in fields(attribute) {
-                                match a? {
-                                    (5, Value::Bytes(t)) => {
-                                        let t = tensor(t)?;
-                                        check_tensor(&t, limits)?;
-                                        // Fields come in number order: outputs and op type are known here.
-                                        if let (true, Some(out)) =
-                                            (info.op == "Constant", outputs.first())
-                                        {
-                                            scan.constants.insert(out.clone(), t.ints);
-                                        }
-                                    }
-                                    (6, Value::Bytes(g)) | (11, Value::Bytes(g)) => {
-                                        graph(g, scan, limits, depth + 1)?
-                                    }
-                                    (10, Value::Bytes(t)) => check_tensor(&tensor(t)?, limits)?,
-                                    _ => {}
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                if SHAPE_OPS.contains(&info.op.as_str()) {
-                    scan.shaped.push(info);
-                }
-            }
-            (5, Value::Bytes(initializer)) => {
-                let t = tensor(initializer)?;
-                check_tensor(&t, limits)?;
-                scan.constants.insert(t.name.clone(), t.ints);
-            }
-            (15, Value::Bytes(_)) => return Err(refuse("sparse initializers are not supported")),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Checks the shapes that `ConstantOfShape`, `Expand`, `Tile`, `Range`, `Reshape`
-/// and `Resize` would produce from constant inputs.
-fn check_shapes(scan: &Scan, limits: &Limits) -> Result<(), Error> {
-    let constant = |name: Option<&String>| name.and_then(|n| scan.constants.get(n));
-    let too_big = |op: &str, what: String| {
-        refuse(format!(
-            "`{op}` would make {what}, over the limit of {} elements",
-            limits.max_elements
-        ))
-    };
-    for node in &scan.shaped {
-        let op = node.op.as_str();
-        let product = |values: &[i64]| {
-            values.iter().try_fold(1u64, |acc, v| {
-                acc.checked_mul(u64::try_from(*v).unwrap_or(1).max(1))
-            })
-        };
-        match op {
-            "ConstantOfShape" | "Expand" | "Reshape" => {
-                let shape_input = if op == "ConstantOfShape" {
-                    node.inputs.first()
-                } else {
-                    node.inputs.get(1)
-                };
-                if let Some(shape) = constant(shape_input) {
-                    match product(shape) {
-                        Some(n) if n <= limits.max_elements => {}
-                        n => {
-                            return Err(too_big(
-                                op,
-                                n.map_or_else(
-                                    || "an overflowing tensor".to_owned(),
-                                    |n| format!("{n} elements"),
-                                ),
-                            ));
-                        }
-                    }
-                }
-            }
-            "Tile" => {
-                if let Some(repeats) = constant(node.inputs.get(1)) {
-                    match product(repeats) {
-                        Some(n) if n <= limits.max_elements => {}
-                        _ => return Err(too_big(op, "its input repeated too often".to_owned())),
-                    }
-                }
-            }
-            "Range" => {
-                let scalar =
-                    |i: usize| constant(node.inputs.get(i)).and_then(|v| v.first().copied());
-                if let (Some(start), Some(limit), Some(delta)) = (scalar(0), scalar(1), scalar(2)) {
-                    let span = i128::from(limit) - i128::from(start);
-                    let steps = if delta == 0 {
-                        i128::MAX
-                    } else {
-                        (span / i128::from(delta)).abs()
-                    };
-                    if steps > i128::from(limits.max_elements) {
-                        return Err(too_big(op, format!("a range of {steps} elements")));
-                    }
-                }
-            }
-            "Resize" => {
-                if let Some(sizes) = constant(node.inputs.get(3)) {
-                    match product(sizes) {
-                        Some(n) if n <= limits.max_elements => {}
-                        _ => return Err(too_big(op, "an image that large".to_owned())),
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// Scans a serialised ONNX model, refusing what would exhaust the machine.
 pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Error> {
-    let mut scan = Scan::default();
+    let mut scan = shapes::Scan::default();
     let mut has_graph = false;
     for field in fields(bytes) {
         if let (7, Value::Bytes(g)) = field? {
             has_graph = true;
-            graph(g, &mut scan, limits, 0)?;
+            scan.graph(g, limits, 0)?;
         }
     }
     if !has_graph {
         return Err(refuse("the file holds no ONNX graph"));
     }
-    check_shapes(&scan, limits)
+    Ok(())
 }

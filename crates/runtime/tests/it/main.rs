@@ -1,5 +1,7 @@
 //! Integration tests of the runtime: the demo models against the outputs onnxruntime recorded, and bad input.
 
+mod prescan;
+
 use runtime::{Data, Dim, Error, Model, Tensor, npy};
 use std::path::{Path, PathBuf};
 
