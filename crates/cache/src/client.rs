@@ -1,6 +1,7 @@
 //! `Hub`: list, inspect and pull models from a source into the verified cache.
 
 mod repo;
+mod results;
 
 use crate::Progress;
 use crate::blobs::{Wanted, store_blob};
@@ -11,8 +12,7 @@ use crate::source::{Location, Source, locate};
 use crate::store::{Record, StoredAsset};
 use hubtree::Policy;
 use manifest::{
-    Card, Diagnostic, Entrypoint, Index, IndexEntry, Options, Profile, Severity, Sha256,
-    is_external_link,
+    Card, Diagnostic, Entrypoint, Index, IndexEntry, Options, Profile, Severity, is_external_link,
 };
 use reqwest::Url;
 use std::collections::HashMap;
@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use uid::Uid;
 
 pub use repo::{DEFAULT_REF, DEFAULT_REPO_URL};
+pub use results::{Info, Listing, Pulled, PulledAsset};
 
 /// Largest card accepted from a hub.
 const MAX_CARD: u64 = 1 << 20;
@@ -39,66 +40,6 @@ const UNREADABLE: &[&str] = &[
     "yaml-complex-key",
     "not-a-mapping",
 ];
-
-/// What a source offers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Listing {
-    /// A hub's models.
-    Models(Vec<IndexEntry>),
-    /// A repository's entrypoints.
-    Entrypoints(Vec<Entrypoint>),
-}
-
-/// A model's card as the source has it, and what the cache holds of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Info {
-    /// The cache key: the UID, or `@repos/<owner>_<repo>_<ref>/<entrypoint>`.
-    pub key: String,
-    /// The card's UID.
-    pub uid: Uid,
-    /// The card.
-    pub card: Card,
-    /// What the `mhub` profile says about the card.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The entrypoint, for repository models.
-    pub entrypoint: Option<Entrypoint>,
-    /// The cache record, if the model was pulled.
-    pub record: Option<Record>,
-}
-
-/// A pulled model: its card, read, and where its card and verified assets are.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pulled {
-    /// The cache key.
-    pub key: String,
-    /// The card, as read from the stored copy.
-    pub card: Card,
-    /// The stored card file.
-    pub card_path: PathBuf,
-    /// The verified assets.
-    pub assets: Vec<PulledAsset>,
-    /// Problems the `mhub` profile finds in the card (the pull went ahead).
-    pub warnings: Vec<String>,
-    /// Whether everything came from the cache, without the network.
-    pub from_cache: bool,
-}
-
-/// One verified asset of a [`Pulled`] model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PulledAsset {
-    /// The card's `file-format`.
-    pub format: Option<String>,
-    /// The card's `asset-link`.
-    pub link: String,
-    /// The verified file, read-only, in the cache.
-    pub path: PathBuf,
-    /// Its full sha256.
-    pub sha256: Sha256,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Whether the card only declared an 8-digit prefix of the sha256.
-    pub prefix_only: bool,
-}
 
 /// Builds a [`Hub`].
 #[derive(Debug, Clone)]
