@@ -69,12 +69,35 @@ impl From<&manifest::ImageSpec> for Preprocess {
     }
 }
 
+/// The most pixels a card may ask an image to be resized to.
+const MAX_PIXELS: u64 = 1 << 24;
+/// The longest side of a picture that is decoded.
+const MAX_SIDE: u32 = 16_384;
+/// The most memory decoding one picture may take.
+const MAX_DECODED: u64 = 256 << 20;
+
 /// Decodes a PNG or JPEG image and preprocesses it into a float tensor.
 pub fn image_tensor(bytes: &[u8], p: &Preprocess) -> Result<Tensor, Error> {
-    let decoded = image::load_from_memory(bytes).map_err(|e| Error::Image(e.to_string()))?;
+    // The target size comes from a card: bounded before anything is allocated for it.
     if p.width == 0 || p.height == 0 {
         return Err(Error::Image("the target size is empty".to_owned()));
     }
+    if u64::from(p.width) * u64::from(p.height) > MAX_PIXELS {
+        return Err(Error::Image(format!(
+            "the card asks for {}x{} pixels, more than the {MAX_PIXELS} mhub prepares",
+            p.width, p.height
+        )));
+    }
+    // The picture is a stranger's too: its declared size is checked before decoding.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::Image(e.to_string()))?;
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| Error::Image(e.to_string()))?;
     let resized = if decoded.width() == p.width && decoded.height() == p.height {
         decoded
     } else {

@@ -324,6 +324,77 @@ fn images_become_tensors_in_every_layout() {
     ));
 }
 
+/// The CRC-32 of PNG chunks (ISO 3309), to forge valid headers.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn hostile_pictures_and_sizes_are_errors_not_panics() {
+    use runtime::{Channels, Layout, Preprocess, image_tensor};
+    let png = std::fs::read(models().join("digits/sample.png")).expect("sample picture");
+    let gray = Preprocess {
+        width: 8,
+        height: 8,
+        channels: Channels::Gray,
+        layout: Layout::Flat,
+        scale: 1.0,
+        mean: vec![],
+        std: vec![],
+    };
+    // The same picture claiming to be huge: the header is checked before decoding.
+    for (w, h) in [
+        (100_000u32, 100_000u32),
+        (1, 1 << 30),
+        (20_000, 20_000),
+        (u32::MAX, 1),
+    ] {
+        let mut forged = png.clone();
+        forged[16..20].copy_from_slice(&w.to_be_bytes());
+        forged[20..24].copy_from_slice(&h.to_be_bytes());
+        let crc = crc32(&forged[12..29]);
+        forged[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(
+            matches!(image_tensor(&forged, &gray), Err(Error::Image(_))),
+            "{w}x{h}"
+        );
+    }
+    // A card asking for a huge target size.
+    for (width, height) in [(1 << 16, 1 << 16), (u32::MAX, u32::MAX), (0, 8)] {
+        let p = Preprocess {
+            width,
+            height,
+            ..gray.clone()
+        };
+        assert!(
+            matches!(image_tensor(&png, &p), Err(Error::Image(_))),
+            "{width}x{height}"
+        );
+    }
+    // Every truncation, and bytes changed all over the header and data.
+    for end in (0..png.len()).step_by(7) {
+        let _ = image_tensor(&png[..end], &gray);
+    }
+    for at in (0..png.len()).step_by(3) {
+        let mut changed = png.clone();
+        changed[at] ^= 0xa5;
+        let _ = image_tensor(&changed, &gray);
+    }
+    // A JPEG signature with nothing after it.
+    assert!(image_tensor(b"\xff\xd8\xff\xe0", &gray).is_err());
+}
+
 /// The benchmark input `generate.py` also builds: ((i * 7919) % 256) / 255.
 fn pattern(shape: &[usize]) -> Tensor {
     let count: usize = shape.iter().product();
