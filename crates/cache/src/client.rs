@@ -1,13 +1,13 @@
 //! `Hub`: list, inspect and pull models from a source into the verified cache.
 
 mod repo;
-mod results;
 
 use crate::Progress;
 use crate::blobs::{Wanted, store_blob};
 use crate::error::{Error, Result, io};
 use crate::fetch::{Fetcher, NetConfig};
 use crate::maintain::Cache;
+use crate::results::{Info, Listing, Pulled, PulledAsset};
 use crate::source::{Location, Source, locate};
 use crate::store::{Record, StoredAsset};
 use hubtree::Policy;
@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use uid::Uid;
 
 pub use repo::{DEFAULT_REF, DEFAULT_REPO_URL};
-pub use results::{Info, Listing, Pulled, PulledAsset};
 
 /// Largest card accepted from a hub.
 const MAX_CARD: u64 = 1 << 20;

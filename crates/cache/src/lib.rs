@@ -76,16 +76,16 @@ mod fetch;
 mod maintain;
 mod mirror;
 mod reach;
+mod results;
 mod source;
 mod store;
 
-pub use client::{
-    DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Info, Listing, Pulled, PulledAsset,
-};
+pub use client::{DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder};
 pub use error::{Error, Result};
 pub use fetch::NetConfig;
 pub use maintain::{Cache, CachedModel, Removed, VerifyReport, resolve_dir};
 pub use mirror::{MirrorLimits, MirrorReport, MirroredAsset, SkippedAsset, mirror};
+pub use results::{Info, Listing, Pulled, PulledAsset};
 pub use source::Source;
 pub use store::{Record, StoredAsset};
 

@@ -1,7 +1,7 @@
 //! `Cache`: the cache on its own — where it is, what it holds, and looking after it (verify, remove, prune).
 
-use crate::client::{Pulled, PulledAsset};
 use crate::error::{Error, Result, io};
+use crate::results::{Pulled, PulledAsset};
 use crate::store::{Store, StoredAsset};
 use manifest::{Expected, Sha256};
 use std::collections::HashSet;

@@ -1,9 +1,10 @@
 //! Repositories as sources: `owner/repo[:ref]` fetched as an archive, its `hubconf.yaml` entrypoints, and their models.
 
-use super::{Hub, Info, Pulled, Root, first_error};
+use super::{Hub, Root, first_error};
 use crate::Progress;
 use crate::archive;
 use crate::error::{Error, Result, io};
+use crate::results::{Info, Pulled};
 use manifest::{Entrypoint, Hubconf};
 use std::fs::{self, File};
 use std::path::PathBuf;
