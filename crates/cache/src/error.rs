@@ -117,6 +117,14 @@ pub enum Error {
         /// The url.
         url: String,
     },
+    /// One `mhub mirror` run reached its byte cap before this asset.
+    #[error("`{url}` waits for the next run: this run's cap of {limit} bytes is reached")]
+    Capped {
+        /// The asset's url.
+        url: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
     /// A hub tree on disk could not be read.
     #[error(transparent)]
     Tree(#[from] hubtree::Error),

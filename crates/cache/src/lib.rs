@@ -84,7 +84,7 @@ pub use client::{DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder};
 pub use error::{Error, Result};
 pub use fetch::NetConfig;
 pub use maintain::{Cache, CachedModel, Removed, VerifyReport, resolve_dir};
-pub use mirror::{MirrorLimits, MirrorReport, MirroredAsset, SkippedAsset, mirror};
+pub use mirror::{FailedAsset, MirrorLimits, MirrorReport, MirroredAsset, SkippedAsset, mirror};
 pub use results::{Info, Listing, Pulled, PulledAsset};
 pub use source::Source;
 pub use store::{Record, StoredAsset};

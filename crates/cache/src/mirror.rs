@@ -12,19 +12,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text += &format!(": {c}");
-        cause = c.source();
-    }
-    text
-}
-
 /// What `mhub mirror` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct MirrorReport {
     /// Cards that set `allow-cache-ckpt: true`.
     pub cards: usize,
@@ -35,7 +24,7 @@ pub struct MirrorReport {
     /// Cards with errors, which are neither mirrored nor indexed.
     pub left_out: Vec<LeftOut>,
     /// Assets whose download failed this run, and why; the run went on without them.
-    pub failed: Vec<SkippedAsset>,
+    pub failed: Vec<FailedAsset>,
     /// Partial downloads removed because no card wants them any more, or they were older
     /// than [`MirrorLimits::stale_after`].
     pub expired: Vec<PathBuf>,
@@ -74,6 +63,17 @@ pub struct MirroredAsset {
     pub path: PathBuf,
     /// Whether this run downloaded it (else it was already mirrored).
     pub fetched: bool,
+}
+
+/// An asset this run did not mirror: its download failed, or the byte cap was reached.
+#[derive(Debug)]
+pub struct FailedAsset {
+    /// The card's UID.
+    pub uid: String,
+    /// The card's `asset-link`.
+    pub link: String,
+    /// What went wrong.
+    pub error: Error,
 }
 
 /// An external asset that cannot be mirrored.
@@ -150,18 +150,19 @@ pub fn mirror(
             .and_then(|a| a.asset_size);
         let expected = Expected::Full(sha.clone());
         let fetched = seen.insert(sha) && store.find_blob(&expected, size)?.is_none();
-        let fail = |report: &mut MirrorReport, reason: String| {
-            report.failed.push(SkippedAsset {
+        let fail = |report: &mut MirrorReport, error: Error| {
+            report.failed.push(FailedAsset {
                 uid: uid.clone(),
                 link: link.clone(),
-                reason,
+                error,
             });
         };
         if fetched && (budget == 0 || size.is_some_and(|s| s > budget)) {
-            fail(
-                &mut report,
-                "this run's byte cap is reached; the next run fetches it".to_owned(),
-            );
+            let capped = Error::Capped {
+                url: link.clone(),
+                limit: limits.max_bytes,
+            };
+            fail(&mut report, capped);
             continue;
         }
         // An asset of unknown size may take what is left of the budget, no more.
@@ -192,7 +193,7 @@ pub fn mirror(
                     fetched,
                 });
             }
-            Err(e) => fail(&mut report, chain(&e)),
+            Err(e) => fail(&mut report, e),
         }
     }
     Ok(report)

@@ -116,7 +116,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     for f in &report.failed {
-        out += &format!("  {}  {}\n    failed: {}\n", f.uid, f.link, f.reason);
+        let why = crate::chain(&f.error);
+        out += &format!("  {}  {}\n    failed: {why}\n", f.uid, f.link);
     }
     print(&out)?;
     // The index is rewritten either way, leaving out cards with errors as `mhub serve` does.

@@ -60,7 +60,7 @@ fn a_link_planted_at_a_mirror_partial_is_never_written_through() {
     let report = mirror(dir.path()).expect("the run goes on");
     assert!(report.assets.is_empty());
     assert!(
-        report.failed[0].reason.contains("symbolic link"),
+        report.failed[0].error.to_string().contains("symbolic link"),
         "{:?}",
         report.failed
     );
@@ -83,7 +83,7 @@ fn a_link_planted_at_a_mirror_lock_is_never_opened() {
     let report = mirror(dir.path()).expect("the run goes on");
     assert!(report.assets.is_empty());
     assert!(
-        report.failed[0].reason.contains("symbolic link"),
+        report.failed[0].error.to_string().contains("symbolic link"),
         "{:?}",
         report.failed
     );

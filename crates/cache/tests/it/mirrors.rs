@@ -173,7 +173,8 @@ fn mirror_stores_nothing_it_cannot_verify() {
     assert_eq!(report.failed.len(), 1);
     assert!(
         report.failed[0]
-            .reason
+            .error
+            .to_string()
             .contains("does not match its sha256"),
         "{:?}",
         report.failed
@@ -278,7 +279,7 @@ fn a_failing_asset_is_reported_and_the_run_goes_on() {
     assert_eq!(report.failed.len(), 1);
     assert!(report.failed[0].link.ends_with("/bbb.bin"));
     assert!(
-        report.failed[0].reason.contains("404"),
+        report.failed[0].error.to_string().contains("404"),
         "{:?}",
         report.failed
     );
@@ -301,7 +302,10 @@ fn one_run_fetches_at_most_its_byte_cap() {
     assert_eq!(first.assets.len(), 1, "{first:?}");
     assert_eq!(first.failed.len(), 2, "{first:?}");
     assert!(
-        first.failed[0].reason.contains("byte cap"),
+        first.failed[0]
+            .error
+            .to_string()
+            .contains("waits for the next run"),
         "{:?}",
         first.failed
     );
