@@ -277,11 +277,11 @@ impl Hub {
         };
         match root {
             Root::Dir(dir) => {
-                let path = dir.join("assets").join(uid.card_path());
-                if !path.is_file() {
-                    return Err(not_found());
-                }
-                Ok(hubtree::read_card(&path)?)
+                // Inside the tree only: a card that links out of it is not this hub's.
+                let tree = hubtree::Root::open(dir).map_err(io("open", dir))?;
+                let rel = hubtree::Relative::link(&format!("assets/{}", uid.card_path()))
+                    .ok_or_else(not_found)?;
+                hubtree::read_card_in(&tree, &rel)?.ok_or_else(not_found)
             }
             Root::Url(base) => {
                 let url = base

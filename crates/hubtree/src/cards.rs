@@ -1,6 +1,7 @@
 //! Finding the cards in files and hub trees, where each sits relative to its `assets/` root, and checking them.
 
 use crate::error::{Error, Result, io};
+use crate::root::{Relative, Root};
 use manifest::{Options, Profile, Report};
 use std::fs;
 use std::io::Read as _;
@@ -44,6 +45,20 @@ impl CardFile {
 /// Reads a card file, refusing files over 4 MiB or not UTF-8.
 pub fn read_card(path: &Path) -> Result<String> {
     let file = fs::File::open(path).map_err(io("open", path))?;
+    read_card_from(file, path)
+}
+
+/// Reads the card at `rel` below `root` without leaving the tree ([`Root::find`]): a
+/// card that is a link out of the tree, a folder, a FIFO or a device reads as `None`.
+pub fn read_card_in(root: &Root, rel: &Relative) -> Result<Option<String>> {
+    match root.find(rel) {
+        Some(found) => read_card_from(found.file, &found.path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The text of an open card file; `path` names it in errors.
+fn read_card_from(file: fs::File, path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     file.take(MAX_CARD_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -52,7 +52,7 @@ mod index;
 mod mirror;
 mod root;
 
-pub use cards::{CardFile, Checked, check_card, check_cards, find_cards, read_card};
+pub use cards::{CardFile, Checked, check_card, check_cards, find_cards, read_card, read_card_in};
 pub use confined::{
     create_dirs_within, create_private_dir, is_regular_file, open_regular, open_writable,
 };

@@ -284,3 +284,45 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_card_that_links_out_of_the_hub_is_not_the_hubs() {
+    let data = bytes(2_000);
+    let outside = tempfile::tempdir().expect("temp");
+    let secret = outside.path().join("card.md");
+    std::fs::write(&secret, card("models/blob.onnx", &sha256(&data), None)).expect("write");
+    let card_at = |dir: &Path| dir.join("assets").join(format!("{UID}.md"));
+    let uid = UID.parse().expect("uid");
+    // A link out of the tree, to a real card: neither read nor stored in the cache.
+    let linked = local_hub(&data, None);
+    std::fs::write(linked.path().join("models/blob.onnx"), &data).expect("model");
+    std::fs::remove_file(card_at(linked.path())).expect("rm");
+    symlink(&secret, card_at(linked.path())).expect("link");
+    let cache_dir = tempfile::tempdir().expect("temp");
+    let hub = hub(cache_dir.path(), &linked.path().display().to_string());
+    assert!(matches!(hub.info(&uid), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        hub.pull(&uid, false, &Silent),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(hub.cache().models().expect("ls").is_empty());
+    // A FIFO where the card should be: refused at once, never waited on.
+    let fifo = local_hub(&data, None);
+    std::fs::remove_file(card_at(fifo.path())).expect("rm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(card_at(fifo.path()))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    let hub = super::hub(cache_dir.path(), &fifo.path().display().to_string());
+    assert!(matches!(hub.info(&uid), Err(Error::NotFound { .. })));
+    // A link inside the tree is followed.
+    let inside = local_hub(&data, None);
+    std::fs::write(inside.path().join("models/blob.onnx"), &data).expect("model");
+    let real = inside.path().join("assets/real.md");
+    std::fs::rename(card_at(inside.path()), &real).expect("mv");
+    symlink(&real, card_at(inside.path())).expect("link");
+    let hub = super::hub(cache_dir.path(), &inside.path().display().to_string());
+    hub.pull(&uid, false, &Silent)
+        .expect("a link inside the tree");
+}
