@@ -224,12 +224,9 @@ pub fn check_cards(files: Vec<CardFile>, profile: Profile) -> Vec<Checked> {
     if threads == 1 || files.len() < 64 {
         return files.into_iter().map(|f| check_card(f, profile)).collect();
     }
-    // Small interleaved batches keep the threads busy to the end without a work queue.
+    // Threads take batches of 16 in turn, so they stay busy to the end.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let files: Vec<std::sync::Mutex<Option<CardFile>>> = files
-        .into_iter()
-        .map(|f| std::sync::Mutex::new(Some(f)))
-        .collect();
+    let files = &files;
     let mut out: Vec<(usize, Checked)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -240,11 +237,8 @@ pub fn check_cards(files: Vec<CardFile>, profile: Profile) -> Vec<Checked> {
                         if at >= files.len() {
                             break;
                         }
-                        for (i, slot) in files.iter().enumerate().skip(at).take(16) {
-                            let file = slot.lock().ok().and_then(|mut f| f.take());
-                            if let Some(file) = file {
-                                done.push((i, check_card(file, profile)));
-                            }
+                        for (i, file) in files.iter().enumerate().skip(at).take(16) {
+                            done.push((i, check_card(file.clone(), profile)));
                         }
                     }
                     done

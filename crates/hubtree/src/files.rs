@@ -78,47 +78,48 @@ pub fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
 /// synced, then renamed over `target`, and the folder synced. On failure `temp` is
 /// removed and `target` is as it was.
 pub fn write_atomic_via(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    atomically(temp, target, |file| {
+        file.write_all(bytes).map_err(io("write", temp))
+    })
+}
+
+/// Copies the file at `from` to `target` atomically, through a hidden temporary file
+/// beside `target` (as [`write_atomic_via`] writes); returns the bytes copied.
+pub fn copy_atomic(from: &Path, target: &Path) -> Result<u64> {
+    let input = File::open(from).map_err(io("open", from))?;
+    let temp = sibling_temp(target);
+    let mut len = 0;
+    atomically(&temp, target, |file| {
+        len = hash_copy(input, file, None)
+            .map_err(|e| match e {
+                CopyError::Write(e) => io("write", &temp)(e),
+                other => io("read", from)(other.into()),
+            })?
+            .1;
+        Ok(())
+    })?;
+    Ok(len)
+}
+
+/// The one atomic write: `temp` created exclusively, filled by `fill`, synced, renamed
+/// over `target`, the folder synced; on failure `temp` is removed.
+fn atomically(
+    temp: &Path,
+    target: &Path,
+    fill: impl FnOnce(&mut File) -> Result<()>,
+) -> Result<()> {
     let result = (|| {
         let mut file = File::options()
             .write(true)
             .create_new(true)
             .open(temp)
             .map_err(io("create", temp))?;
-        file.write_all(bytes).map_err(io("write", temp))?;
+        fill(&mut file)?;
         file.sync_all().map_err(io("sync", temp))?;
         fs::rename(temp, target).map_err(io("rename", temp))
     })();
     if result.is_err() {
         let _ = fs::remove_file(temp);
-    }
-    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        sync_dir(parent);
-    }
-    result
-}
-
-/// Copies the file at `from` to `target` atomically, through a hidden temporary file
-/// beside `target` created exclusively (never through a planted link), synced, then
-/// renamed over `target`. On failure `target` is as it was and no temporary is left.
-pub fn copy_atomic(from: &Path, target: &Path) -> Result<u64> {
-    let input = File::open(from).map_err(io("open", from))?;
-    let temp = sibling_temp(target);
-    let result = (|| {
-        let mut file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(io("create", &temp))?;
-        let (_, len) = hash_copy(input, &mut file, None).map_err(|e| match e {
-            CopyError::Write(e) => io("write", &temp)(e),
-            other => io("read", from)(other.into()),
-        })?;
-        file.sync_all().map_err(io("sync", &temp))?;
-        fs::rename(&temp, target).map_err(io("rename", &temp))?;
-        Ok(len)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
     }
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         sync_dir(parent);

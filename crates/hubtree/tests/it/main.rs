@@ -208,3 +208,33 @@ fn an_atomic_write_never_goes_through_a_planted_link() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn many_cards_are_checked_in_parallel_in_input_order() {
+    let dir = tempfile::tempdir().expect("temp");
+    for i in 0..300 {
+        let uid = format!("mindspore/ascend/1.0/m{i:03}_v1_cifar10");
+        let link = if i % 7 == 0 {
+            "../x".to_owned()
+        } else {
+            format!("https://example.org/{i}.ckpt")
+        };
+        put(
+            dir.path(),
+            &format!("assets/{uid}.md"),
+            &card(&uid, &link, &"a".repeat(64), ""),
+        );
+    }
+    let files = find_cards(&[dir.path().join("assets")]).expect("cards");
+    let paths: Vec<_> = files.iter().map(|f| f.path.clone()).collect();
+    let checked = check_cards(files, Profile::Mhub);
+    assert_eq!(
+        checked
+            .iter()
+            .map(|c| c.file.path.clone())
+            .collect::<Vec<_>>(),
+        paths
+    );
+    let invalid = checked.iter().filter(|c| !c.is_valid()).count();
+    assert_eq!(invalid, (0..300).filter(|i| i % 7 == 0).count());
+}
