@@ -105,7 +105,7 @@ pub fn App() -> Html {
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
                 let loaded = match fetch_text("index.json").await {
-                    Ok(text) => match serde_json::from_str::<Index>(&text) {
+                    Ok(text) => match Index::from_json(text.as_bytes()) {
                         Ok(parsed) => Load::Ready(Rc::new(parsed)),
                         Err(e) => Load::Failed(format!("`index.json` is not a hub index: {e}")),
                     },

@@ -223,6 +223,26 @@ fn pull(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The number of `.md` files under `hub/assets`.
+fn cards_in(hub: &Path) -> usize {
+    fn walk(dir: &Path) -> usize {
+        fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk(&path)
+                    } else {
+                        usize::from(path.extension().is_some_and(|x| x == "md"))
+                    }
+                })
+                .sum()
+        })
+    }
+    walk(&hub.join("assets"))
+}
+
 /// A card for the generated tree, varied by `i` so no two are alike.
 fn card(i: usize, backend: &str, version: &str) -> String {
     format!(
@@ -270,6 +290,89 @@ fn generate(root: &Path, count: usize) -> Result<PathBuf, String> {
     Ok(hub)
 }
 
+/// The disclaimer every real MindSpore Hub card ends with: most of a card's body.
+const DISCLAIMER: &str = "## Disclaimer\n\nMindSpore (\"we\") do not own any ownership or intellectual property rights of the datasets, and the trained models are provided on an \"as is\" and \"as available\" basis. We make no representations or warranties of any kind of the datasets and trained models (collectively, materials) and will not be liable for any loss, damage, expense or cost arising from the materials. Please ensure that you have permission to use the dataset under the appropriate license for the dataset and in accordance with the terms of the relevant license agreement. The trained models provided are only for research and education purposes.\n\nTo Dataset Owners: If you do not wish to have a dataset included in MindSpore, or wish to update it in any way, we will remove or update the content at your request. Please contact us through GitHub or Gitee. Your understanding and contributions to the community are greatly appreciated.\n\nMindSpore is available under the Apache 2.0 license, please see the LICENSE file.\n";
+
+/// A card of the current MindSpore Hub layout, as long as a real one (about 2.3 KB).
+fn mindspore_card(i: usize, version: &str, chinese: bool) -> String {
+    let name = format!("net{i}");
+    let evaluation = if i.is_multiple_of(18) {
+        "-".to_owned()
+    } else {
+        format!("top1acc{}.{} | top5acc9{}.1", 60 + i % 30, i % 10, i % 10)
+    };
+    let title = if chinese {
+        "## 模型介绍"
+    } else {
+        "## Introduction"
+    };
+    format!(
+        "# {name}\n\n---\n\nmodel-name: {name}\n\nbackbone-name: {name}\n\nmodule-type: cv-classification\n\nfine-tunable: True\n\n\
+         model-version: {version}\n\ntrain-dataset: imagenet2012\n\nevaluation: {evaluation}\n\nauthor: MindSpore team\n\n\
+         update-time: 2023-2-{day}\n\nrepo-link: <https://gitee.com/mindspore/models/tree/r{version}/official/cv/{name}>\n\n\
+         user-id: MindSpore\n\nused-for: inference\n\nmindspore-version: {version}\n\nasset:\n\n-\n    file-format: ckpt\n    \
+         asset-link: <https://download.mindspore.cn/models/r{version}/{name}_ascend_v{version}_imagenet2012_official_cv.ckpt>\n    \
+         asset-sha256: {sha:064x}\n\nlicense: Apache2.0\n\nsummary: {name} is used for cv\n\n---\n\n{title}\n\n\
+         This MindSpore Hub model uses the implementation of {name} from the MindSpore model zoo on Gitee at official/cv/{name}.\n\n\
+         {name} is a cv network. More details please refer to the MindSpore model zoo on Gitee at \
+         [official/cv/{name}](https://gitee.com/mindspore/models/blob/r{version}/official/cv/{name}/README.md).\n\n\
+         All parameters in the module are trainable.\n\n## Citation\n\n[{name}: a network](https://arxiv.org/abs/{i})\n\n{DISCLAIMER}",
+        day = 1 + i % 28,
+        sha = (i as u128 + 1) * 0x9e37_79b9_7f4a_7c15_u128,
+    )
+}
+
+/// A tree of the real MindSpore Hub's shape, once: 2,900 cards in `publisher/version/`
+/// folders with bodies of real length (one in 18 with `evaluation: -`), 40 in
+/// `publisher/backend/version/` folders and 10 `_cn` twins.
+fn generate_mindspore(root: &Path) -> Result<PathBuf, String> {
+    let hub = root.join("target/bench/hub-mindspore");
+    let done = hub.join(".complete");
+    if done.exists() {
+        return Ok(hub);
+    }
+    let _ = fs::remove_dir_all(&hub);
+    let write = |rel: String, text: String| {
+        let file = hub.join("assets").join(rel);
+        if let Some(dir) = file.parent() {
+            fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        }
+        fs::write(&file, text).map_err(|e| format!("cannot write `{}`: {e}", file.display()))
+    };
+    let versions = [
+        "1.3", "1.5", "1.6", "1.8", "1.9", "1.10", "2.0", "2.3", "2.5",
+    ];
+    for i in 0..2_900 {
+        let version = versions[i % versions.len()];
+        write(
+            format!("mindspore/{version}/net{i}_imagenet2012.md"),
+            mindspore_card(i, version, false),
+        )?;
+        if i < 10 {
+            write(
+                format!("mindspore/{version}/net{i}_imagenet2012_cn.md"),
+                mindspore_card(i, version, true).repeat(4),
+            )?;
+        }
+    }
+    for i in 0..40 {
+        let (backend, version) = (
+            ["ascend", "gpu", "cpu"][i % 3],
+            ["1.0", "1.3", "1.10"][i % 3],
+        );
+        write(
+            format!(
+                "noah-cvlab/{backend}/{version}/model{i}_v1.{}_cifar10.md",
+                i % 10
+            ),
+            card(i, backend, version),
+        )?;
+    }
+    fs::write(&done, "").map_err(|e| format!("cannot write `{}`: {e}", done.display()))?;
+    Ok(hub)
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -282,22 +385,31 @@ fn validate(root: &Path) -> Result<(), String> {
         "benchmark: `mhub validate` over generated hub trees (whole process, warm page cache, median of 7 runs)"
     );
     println!(
-        "{:>8} {:>8} {:>12} {:>14}",
-        "cards", "format", "median", "cards/s"
+        "{:>10} {:>10} {:>6} {:>6} {:>12} {:>10}",
+        "tree", "profile", "cards", "format", "median", "cards/s"
     );
-    for count in [3_000, 10_000] {
-        let hub = generate(root, count)?;
+    let trees = [
+        ("mindspore", generate_mindspore(root)?, "mindspore"),
+        ("mindspore", generate_mindspore(root)?, "mhub"),
+        ("3000", generate(root, 3_000)?, "mhub"),
+        ("10000", generate(root, 10_000)?, "mhub"),
+    ];
+    for (name, hub, profile) in trees {
+        let count = cards_in(&hub);
         for format in ["human", "json"] {
             let mut times = Vec::new();
             for round in 0..8 {
                 let start = Instant::now();
                 let out = Command::new(&mhub)
-                    .args(["validate", "--format", format])
+                    .args(["validate", "--profile", profile, "--format", format])
                     .arg(&hub)
                     .output()
                     .map_err(|e| format!("cannot run mhub: {e}"))?;
                 let elapsed = start.elapsed();
-                if !out.status.success() {
+                // Every tree is clean under its own profile; the MindSpore-shaped one is
+                // also read under `mhub`, which may find fault with it.
+                let lenient = name == "mindspore" && profile == "mhub";
+                if !out.status.success() && !lenient {
                     let head: Vec<&str> = std::str::from_utf8(&out.stdout)
                         .unwrap_or_default()
                         .lines()
@@ -314,12 +426,14 @@ fn validate(root: &Path) -> Result<(), String> {
             }
             let m = median(times);
             println!(
-                "{count:>8} {format:>8} {:>9.1} ms {:>14.0}",
+                "{name:>10} {profile:>10} {count:>6} {format:>6} {:>9.1} ms {:>10.0}",
                 m.as_secs_f64() * 1e3,
                 count as f64 / m.as_secs_f64()
             );
         }
     }
-    println!("target: a 3,000-card tree in well under 100 ms on 2 cores");
+    println!(
+        "target: the MindSpore-shaped tree (the real hub has 2,915 cards) in <= 67 ms on 2 cores"
+    );
     Ok(())
 }

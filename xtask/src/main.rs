@@ -16,7 +16,7 @@ mod web;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <ci | tidy | web [--dev] | bench [validate|pull|infer|serve|web [--dev]] | models | fuzz [SECONDS]>";
+const USAGE: &str = "usage: cargo xtask <ci | tidy | web [--dev] | bench [validate|pull|infer|serve|web [--dev]] | models | fuzz [SECONDS] [TARGET...]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,13 +30,7 @@ fn main() -> ExitCode {
             Some("--dev") => web::build(false).map(drop),
             Some(other) => Err(format!("unknown option `{other}`\n{USAGE}")),
         },
-        Some("fuzz") => args
-            .get(1)
-            .map_or(Ok(60), |s| {
-                s.parse::<u64>()
-                    .map_err(|_| format!("not a number of seconds: `{s}`"))
-            })
-            .and_then(fuzz),
+        Some("fuzz") => fuzz(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -184,20 +178,97 @@ fn models() -> Result<(), String> {
     )
 }
 
-fn fuzz(seconds: u64) -> Result<(), String> {
-    let dir = root().join("crates/uid/fuzz");
-    let time = format!("-max_total_time={seconds}");
-    eprintln!("$ cargo +nightly fuzz run parse -- {time}   (in crates/uid)");
-    let status = Command::new("cargo")
-        .args(["+nightly", "fuzz", "run", "parse", "--", &time])
-        .current_dir(&dir)
-        .status()
-        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
-    if status.success() {
+/// The fuzz targets: one `crates/fuzz/fuzz/fuzz_targets/<name>.rs` each, sorted.
+fn fuzz_targets(dir: &Path) -> Result<Vec<String>, String> {
+    let folder = dir.join("fuzz/fuzz_targets");
+    let entries = std::fs::read_dir(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".rs").map(str::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// `cargo xtask fuzz [SECONDS] [TARGET...]`: each target (all by default) for `SECONDS`
+/// (60 by default) with cargo-fuzz on nightly, starting from its saved seeds. A crash,
+/// timeout or out-of-memory input is written to `crates/fuzz/regressions/<target>/`,
+/// where a plain `cargo test -p fuzz` replays it until it is fixed.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let dir = root().join("crates/fuzz");
+    let (seconds, asked) = match args.first().map(|s| s.parse::<u64>()) {
+        Some(Ok(n)) => (n, &args[1..]),
+        _ => (60, args),
+    };
+    let all = fuzz_targets(&dir)?;
+    if let Some(unknown) = asked.iter().find(|a| !all.contains(a)) {
+        return Err(format!(
+            "no fuzz target `{unknown}`; the targets are {}",
+            all.join(", ")
+        ));
+    }
+    let targets: Vec<&String> = if asked.is_empty() {
+        all.iter().collect()
+    } else {
+        asked.iter().collect()
+    };
+    let mut failed = Vec::new();
+    for target in targets {
+        let corpus = root().join("target/fuzz-corpus").join(target);
+        let saved = dir.join("regressions").join(target);
+        for folder in [&corpus, &saved] {
+            std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        }
+        let seeds = dir.join("seeds").join(target);
+        let time = format!("-max_total_time={seconds}");
+        let prefix = format!("-artifact_prefix={}/", saved.display());
+        // The workspace forbids `unsafe`: what a fuzzer finds here is a panic, a hang or
+        // a blow-up, which need no sanitizer and build much faster without one.
+        let fuzz_args = [
+            "+nightly",
+            "fuzz",
+            "run",
+            "--sanitizer",
+            "none",
+            target.as_str(),
+        ];
+        let corpora = [corpus.display().to_string(), seeds.display().to_string()];
+        let engine = [
+            time.as_str(),
+            prefix.as_str(),
+            "-timeout=10",
+            "-rss_limit_mb=2048",
+            "-max_len=262144",
+        ];
+        eprintln!(
+            "$ cargo {} {} -- {}   (in crates/fuzz)",
+            fuzz_args.join(" "),
+            corpora.join(" "),
+            engine.join(" ")
+        );
+        let status = Command::new("cargo")
+            .args(fuzz_args)
+            .args(&corpora)
+            .arg("--")
+            .args(engine)
+            .current_dir(&dir)
+            .status()
+            .map_err(|e| format!("cannot run cargo fuzz: {e}; it needs `rustup toolchain install nightly` and `cargo install cargo-fuzz`"))?;
+        if !status.success() {
+            failed.push(target.as_str());
+        }
+    }
+    // An empty regressions folder is not worth keeping.
+    for target in &all {
+        let _ = std::fs::remove_dir(dir.join("regressions").join(target));
+    }
+    let _ = std::fs::remove_dir(dir.join("regressions"));
+    if failed.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "fuzzing failed with {status}; it needs `rustup toolchain install nightly` and `cargo install cargo-fuzz`"
+            "fuzzing found inputs that break {}: they are saved under crates/fuzz/regressions/, and `cargo test -p fuzz` replays them",
+            failed.join(", ")
         ))
     }
 }

@@ -529,21 +529,11 @@ fn severity(d: &Diagnostic) -> &'static str {
 }
 
 pub(crate) fn parse_index(bytes: &[u8], origin: &str) -> Result<Vec<IndexEntry>> {
-    let index: Index = serde_json::from_slice(bytes).map_err(|e| Error::Invalid {
-        what: "hub index",
-        path: origin.to_owned(),
-        reason: e.to_string(),
-    })?;
-    if index.format != manifest::INDEX_FORMAT {
-        return Err(Error::Invalid {
+    Index::from_json(bytes)
+        .map(|index| index.models)
+        .map_err(|e| Error::Invalid {
             what: "hub index",
             path: origin.to_owned(),
-            reason: format!(
-                "format {} is not the supported {}",
-                index.format,
-                manifest::INDEX_FORMAT
-            ),
-        });
-    }
-    Ok(index.models)
+            reason: e.to_string(),
+        })
 }

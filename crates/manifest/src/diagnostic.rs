@@ -48,13 +48,30 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// `text` on one line: control characters (a value's line break, say) are written as
+/// escapes, so that a message quoting a card's value stays one line.
+fn one_line(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Diagnostic {
     pub(crate) fn error(rule: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             rule,
             span,
-            message: message.into(),
+            message: one_line(message.into()),
             help: None,
         }
     }
@@ -68,13 +85,13 @@ impl Diagnostic {
             severity: Severity::Warning,
             rule,
             span,
-            message: message.into(),
+            message: one_line(message.into()),
             help: None,
         }
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(one_line(help.into()));
         self
     }
 
@@ -94,6 +111,7 @@ impl Diagnostic {
             "{gutter}--> {path}:{}:{}",
             self.span.line, self.span.col
         );
+        let source = crate::source::line_breaks(source);
         if let Some(text) = source.lines().nth(self.span.line.saturating_sub(1)) {
             let text = text.trim_end_matches('\r');
             let shown: String = text

@@ -231,6 +231,8 @@ fn entrypoint(node: &Node, out: &mut Vec<Diagnostic>) -> Option<Entrypoint> {
 /// Reads a `hubconf.yaml`, returning what it could read and every diagnostic.
 pub fn read_hubconf(source: &str) -> (Hubconf, Vec<Diagnostic>) {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let source = crate::source::line_breaks(source);
+    let source = &*source;
     let mut out = Vec::new();
     let mut conf = Hubconf::default();
     if source.len() > crate::source::MAX_FRONT_MATTER {

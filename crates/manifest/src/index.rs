@@ -87,7 +87,34 @@ impl IndexEntry {
     }
 }
 
+/// Why bytes are not a hub index this crate can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadIndex {
+    /// The bytes are not JSON of the index's shape.
+    #[error("{0}")]
+    Json(String),
+    /// The index is of another format version.
+    #[error("format {0} is not the supported {INDEX_FORMAT}")]
+    Format(u32),
+}
+
 impl Index {
+    /// Reads an `index.json` as served: JSON of this shape, of format [`INDEX_FORMAT`].
+    ///
+    /// ```
+    /// let index = manifest::Index::from_json(br#"{"format":1,"models":[]}"#).unwrap();
+    /// assert!(index.models.is_empty());
+    /// assert!(manifest::Index::from_json(br#"{"format":2,"models":[]}"#).is_err());
+    /// ```
+    pub fn from_json(bytes: &[u8]) -> Result<Index, BadIndex> {
+        let index: Index =
+            serde_json::from_slice(bytes).map_err(|e| BadIndex::Json(e.to_string()))?;
+        if index.format != INDEX_FORMAT {
+            return Err(BadIndex::Format(index.format));
+        }
+        Ok(index)
+    }
+
     /// The index of these entries, sorted by UID.
     pub fn new(mut models: Vec<IndexEntry>) -> Index {
         models.sort_by(|a, b| a.uid.cmp(&b.uid));

@@ -44,9 +44,11 @@
 mod datasets;
 mod diagnostic;
 mod digest;
+mod evaluation;
 mod hubconf;
 mod index;
 mod link;
+mod mistune;
 mod rules;
 mod schema;
 mod source;
@@ -55,7 +57,7 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use digest::{Expected, Hasher, NotSha256, Sha256, format_size};
 pub use hubconf::{Entrypoint, Hubconf, MHUB_VERSION, Tensor, read_hubconf};
-pub use index::{INDEX_FORMAT, Index, IndexEntry};
+pub use index::{BadIndex, INDEX_FORMAT, Index, IndexEntry};
 pub use link::{BadLink, Link, is_external_link};
 pub use schema::{Asset, Card, ImageSpec, IoSpec, ModuleType};
 
@@ -176,7 +178,15 @@ pub const RULES: &[(&str, &str)] = &[
         "invalid-value",
         "enumerated values (module-type, used-for, backends, file-format) are allowed ones",
     ),
-    ("module-type-format", "module-type has at most one `-`"),
+    (
+        "module-type-format",
+        "mhub: module-type has at most one `-`",
+    ),
+    ("empty-value", "mhub: a required key has a value"),
+    (
+        "evaluation-dash",
+        "mhub: `evaluation: -` (not yaml) is flagged; the MindSpore checker reads it as `no`",
+    ),
     (
         "unknown-dataset",
         "mindspore: train-dataset is on the MindSpore Hub dataset list",
@@ -235,6 +245,8 @@ pub fn body(source: &str) -> &str {
 /// Reads and validates one card. See the crate documentation.
 pub fn check(source: &str, options: &Options<'_>) -> Report {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let source = source::line_breaks(source);
+    let source = &*source;
     let mut diagnostics = Vec::new();
     let mut report = Report {
         card: Card::default(),
@@ -310,23 +322,39 @@ pub fn check(source: &str, options: &Options<'_>) -> Report {
     } else {
         read_front_matter(&split, options, &mut report, &mut diagnostics);
     }
-    for (line, text) in source::headings(split.body, split.body_line) {
-        if text.ends_with(':') || text.ends_with('：') {
-            let d = Diagnostic::error(
-                "heading-colon",
-                Span::new(line, 1, text.chars().count() + 3),
-                "heading ends with `:`",
-            )
-            .help("drop the colon; the MindSpore Hub rejects headings that end with one");
-            diagnostics.push(if options.profile == Profile::Mindspore {
-                d
-            } else {
-                Diagnostic {
-                    severity: Severity::Warning,
-                    ..d
-                }
-            });
-        }
+    let headings: Vec<(usize, String)> = if options.profile == Profile::Mindspore {
+        // The checker parses every line outside the front matter, the title's too, with
+        // mistune, and rejects only an ASCII `:`.
+        let before: String = source
+            .split_inclusive('\n')
+            .take(split.open_line - 1)
+            .collect();
+        let mut found = mistune::headings(&before, 1);
+        found.extend(mistune::headings(split.body, split.body_line));
+        found.retain(|(_, text)| text.ends_with(':'));
+        found
+    } else {
+        source::headings(split.body, split.body_line)
+            .into_iter()
+            .filter(|(_, text)| text.ends_with(':') || text.ends_with('：'))
+            .map(|(line, text)| (line, text.to_owned()))
+            .collect()
+    };
+    for (line, text) in headings {
+        let d = Diagnostic::error(
+            "heading-colon",
+            Span::new(line, 1, text.chars().count() + 3),
+            "heading ends with `:`",
+        )
+        .help("drop the colon; the MindSpore Hub rejects headings that end with one");
+        diagnostics.push(if options.profile == Profile::Mindspore {
+            d
+        } else {
+            Diagnostic {
+                severity: Severity::Warning,
+                ..d
+            }
+        });
     }
     diagnostics.sort_by_key(|d| d.span);
     report.diagnostics = diagnostics;
@@ -339,8 +367,29 @@ fn read_front_matter(
     report: &mut Report,
     out: &mut Vec<Diagnostic>,
 ) {
-    let (root, found) = yaml::read(split.yaml, split.open_line + 1);
-    out.extend(found);
+    let set = rules::RuleSet::select(options.profile, report.uid.as_ref());
+    let first_line = split.open_line + 1;
+    let text = match set {
+        rules::RuleSet::MindsporeCurrent => evaluation::checker_rewrite(split.yaml),
+        rules::RuleSet::MindsporeR1 => std::borrow::Cow::Borrowed(split.yaml),
+        rules::RuleSet::Mhub => evaluation::mhub_rewrite(split.yaml, first_line, out),
+    };
+    let (root, found) = yaml::read(&text, first_line);
+    if set.is_mindspore() {
+        // PyYAML keeps a repeated key's last value without a word.
+        out.extend(found.into_iter().map(|d| {
+            match d.rule {
+                "duplicate-key" => Diagnostic {
+                    severity: Severity::Warning,
+                    ..d
+                }
+                .help("the MindSpore checker keeps the last value; keep one of them"),
+                _ => d,
+            }
+        }));
+    } else {
+        out.extend(found);
+    }
     let Some(root) = root else {
         if out.is_empty() {
             out.push(
@@ -385,9 +434,15 @@ fn read_front_matter(
         Profile::Mindspore => schema::Booleans::Yaml11,
     };
     let title = report.card.title.take();
-    report.card = schema::extract(&fields, booleans, out);
+    // The checker judges values by their Python type, in `rules`; what mhub's typed
+    // reading says about them is not its verdict.
+    let mut typed = Vec::new();
+    report.card = schema::extract(
+        &fields,
+        booleans,
+        if set.is_mindspore() { &mut typed } else { out },
+    );
     report.card.title = title;
-    let set = rules::RuleSet::select(options.profile, report.uid.as_ref());
     let subject = rules::Subject {
         fields: &fields,
         card: &report.card,

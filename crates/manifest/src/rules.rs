@@ -6,6 +6,8 @@ use crate::yaml::{Kind, Node};
 use crate::{Profile, datasets};
 use uid::Uid;
 
+mod checker;
+mod pyyaml;
 mod strict;
 
 use strict::{check_link, strict};
@@ -103,7 +105,7 @@ impl RuleSet {
         }
     }
 
-    fn is_mindspore(self) -> bool {
+    pub(crate) fn is_mindspore(self) -> bool {
         self != RuleSet::Mhub
     }
 
@@ -231,6 +233,10 @@ pub(crate) struct Subject<'a> {
 
 /// Applies `set` to the card, appending to `out`.
 pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    if set.is_mindspore() {
+        checker::apply(set, s, out);
+        return;
+    }
     required(set, s, out);
     enums(set, s, out);
     dataset(set, s, out);
@@ -242,29 +248,47 @@ pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Required keys. The MindSpore checker asks only that each key be present (`key:` with
+/// no value passes, and a null `repo-link` skips its link check); mhub also wants a value
+/// and says which keys are empty rather than missing.
 fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+    let is_empty =
+        |v: &Node| v.is_null() || matches!(&v.kind, Kind::Seq(items) if items.is_empty());
     let missing: Vec<&str> = set
         .required()
         .iter()
         .copied()
-        .filter(|key| {
-            !s.fields.get(key).is_some_and(|(_, v)| {
-                !v.is_null() && !matches!(&v.kind, Kind::Seq(items) if items.is_empty())
-            })
-        })
+        .filter(|key| s.fields.get(key).is_none())
         .collect();
     let span = schema::opening(s.open_line);
     let d = match missing.as_slice() {
-        [] => return,
-        ["asset"] => Diagnostic::error("required-key", span, "missing required key `asset`")
-            .help("add an `asset:` list with `file-format`, `asset-link` and `asset-sha256` for each model file"),
-        ["license"] => Diagnostic::error("required-key", span, "missing required key `license`")
-            .help("add `license: Apache2.0` (the MindSpore Hub accepts Apache 2.0 models only)"),
-        [key] => Diagnostic::error("required-key", span, format!("missing required key `{key}`")).help(format!("add `{key}: ...` between the `---` lines")),
-        keys => Diagnostic::error("required-key", span, format!("missing {} required keys: {}", keys.len(), list(keys)))
-            .help("add them between the `---` lines; see the card template in the README"),
+        [] => None,
+        ["asset"] => Some(Diagnostic::error("required-key", span, "missing required key `asset`")
+            .help("add an `asset:` list with `file-format`, `asset-link` and `asset-sha256` for each model file")),
+        ["license"] => Some(Diagnostic::error("required-key", span, "missing required key `license`")
+            .help("add `license: Apache2.0` (the MindSpore Hub accepts Apache 2.0 models only)")),
+        [key] => Some(Diagnostic::error("required-key", span, format!("missing required key `{key}`")).help(format!("add `{key}: ...` between the `---` lines"))),
+        keys => Some(Diagnostic::error("required-key", span, format!("missing {} required keys: {}", keys.len(), list(keys)))
+            .help("add them between the `---` lines; see the card template in the README")),
     };
-    out.push(d);
+    out.extend(d);
+    if set.is_mindspore() {
+        return;
+    }
+    for key in set.required() {
+        if let Some((k, v)) = s.fields.get(key)
+            && is_empty(v)
+        {
+            out.push(
+                Diagnostic::error(
+                    "empty-value",
+                    k.span,
+                    format!("required key `{key}` is empty"),
+                )
+                .help(format!("give `{key}` a value, e.g. `{key}: ...`")),
+            );
+        }
+    }
 }
 
 fn value_span(s: &Subject<'_>, key: &str) -> Span {
@@ -289,8 +313,10 @@ fn enums(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
+        // The checker splits module-type at its first `-` and checks only the category,
+        // so its "no more than one `-`" rule is never reached: only mhub applies it.
         if let Some(detail) = &mt.detail {
-            if detail.contains('-') {
+            if detail.contains('-') && !set.is_mindspore() {
                 out.push(
                     Diagnostic::error("module-type-format", span, "module-type has more than one `-`")
                         .help("write `category-detail`, with `_` inside the detail, e.g. `cv-object_detection`"),

@@ -27,6 +27,27 @@ pub(crate) enum SplitError {
     Unclosed(usize),
 }
 
+/// `source` with every lone `\r` made a `\n`: a line ends at `\n`, `\r\n` or a lone `\r`,
+/// as YAML and the MindSpore checker (Python's universal newlines) read it, so that the
+/// lines diagnostics count are the lines the parser saw.
+pub(crate) fn line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = source.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn is_delimiter(line: &str) -> bool {
     line.trim_end_matches(['\n', '\r', ' ', '\t']) == "---"
 }

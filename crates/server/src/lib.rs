@@ -60,6 +60,8 @@ mod body;
 mod catalogue;
 mod compress;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod listen;
 mod range;
 mod resolve;

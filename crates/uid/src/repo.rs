@@ -2,7 +2,7 @@
 
 use crate::error::{Error, ErrorKind, Subject};
 use crate::segment;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 /// A repository reference such as `pytorch/vision:v0.10.0`.
@@ -77,6 +77,37 @@ impl RepoRef {
         let r = self.git_ref.as_deref().unwrap_or(default_ref);
         format!("{}_{}_{}", part(&self.owner), part(&self.repo), part(r))
     }
+
+    /// The archive url of this reference in `template`, whose `{owner}`, `{repo}` and
+    /// `{ref}` are replaced by the parts, each percent-encoded but for letters, digits
+    /// and `-._~/` (the ref falls back to `default_ref`): a part can never add an
+    /// escape, a query or a fragment of its own.
+    ///
+    /// ```
+    /// let r = uid::RepoRef::parse("a/b:v1/x").unwrap();
+    /// let url = r.archive_url("https://h/{owner}/{repo}/{ref}.tgz", "main");
+    /// assert_eq!(url, "https://h/a/b/v1/x.tgz");
+    /// ```
+    pub fn archive_url(&self, template: &str, default_ref: &str) -> String {
+        let r = self.git_ref.as_deref().unwrap_or(default_ref);
+        template
+            .replace("{owner}", &encode(&self.owner))
+            .replace("{repo}", &encode(&self.repo))
+            .replace("{ref}", &encode(r))
+    }
+}
+
+/// Percent-encodes every byte but ASCII letters, digits and `-._~/`.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// Checks a git ref name (`git check-ref-format` rules that matter for a

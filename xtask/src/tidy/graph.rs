@@ -153,7 +153,14 @@ const PURE: &[(&str, &[&str])] = &[
     ("uid", &["thiserror"]),
     (
         "manifest",
-        &["saphyr-parser", "serde", "sha2", "thiserror", "uid"],
+        &[
+            "saphyr-parser",
+            "serde",
+            "serde_json",
+            "sha2",
+            "thiserror",
+            "uid",
+        ],
     ),
 ];
 

@@ -97,27 +97,9 @@ impl Hub {
         self.pull_at(&Root::Dir(root), &uid, key, force, progress)
     }
 
-    /// The archive url of `repo`: the template with each part percent-encoded, so a ref
-    /// can never add a path segment's escape, a query or a fragment of its own.
+    /// The archive url of `repo` in this hub's template ([`RepoRef::archive_url`]).
     fn archive_url(&self, repo: &RepoRef) -> String {
-        let encode = |text: &str| -> String {
-            text.bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                        char::from(b).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect()
-        };
-        self.repo_url
-            .replace("{owner}", &encode(repo.owner()))
-            .replace("{repo}", &encode(repo.repo()))
-            .replace(
-                "{ref}",
-                &encode(repo.git_ref().unwrap_or(&self.default_ref)),
-            )
+        repo.archive_url(&self.repo_url, &self.default_ref)
     }
 
     /// The cache's name for `repo`: [`RepoRef::cache_name`], plus a digest of the archive

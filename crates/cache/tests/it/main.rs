@@ -22,7 +22,7 @@ fn card(link: &str, sha256: &str, size: Option<u64>) -> String {
         .unwrap_or_default();
     format!(
         "# Blob\n---\nmodel-name: blob\nbackbone-name: blob\nmodule-type: cv-classification\nfine-tunable: false\n\
-         model-version: 1.0\ntrain-dataset: cifar10\nauthor: mhub\nupdate-time: 2026-11-22\nrepo-link: https://example.com/blob\n\
+         model-version: 1.0\ntrain-dataset: cifar10\nauthor: mhub\nupdate-time: 2026-11-22\nrepo-link: https://example.com/mhub/blob\n\
          user-id: mhub\nused-for: inference\ninfer-backend: cpu\nmindspore-version: 1.0\nlicense: Apache2.0\nsummary: test blob\n\
          asset:\n  - file-format: onnx\n    asset-link: {link}\n    asset-sha256: {sha256}\n{size}---\n## Usage\n"
     )

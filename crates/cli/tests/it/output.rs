@@ -9,7 +9,7 @@ fn hostile_hub() -> tempfile::TempDir {
     let card = "# \u{1b}]0;pwned\u{7}Title\n---\nmodel-name: evil\nbackbone-name: evil\n\
         module-type: cv-classification\nfine-tunable: false\ninput-shape: [1, 4]\nmodel-version: 1.0\n\
         train-dataset: cifar10\naccuracy: 0.9\nauthor: \"me\\e[2J\\e[31m\"\nupdate-time: 2026-11-22\n\
-        repo-link: https://example.com/evil\nuser-id: mhub\nused-for: inference\ntrain-backend: cpu\n\
+        repo-link: https://example.com/mhub/evil\nuser-id: mhub\nused-for: inference\ntrain-backend: cpu\n\
         infer-backend: cpu\nmindspore-version: 1.0\nlicense: Apache2.0\n\
         summary: \"sum\\rmary \\e[1A\\u202Egnp.exe\"\nasset:\n  - file-format: onnx\n    asset-link: models/evil.onnx\n\
         \x20   asset-sha256: 0000000000000000000000000000000000000000000000000000000000000000\n---\n\

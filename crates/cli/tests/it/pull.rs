@@ -11,7 +11,7 @@ const UID: &str = "test/cpu/1.0/blob_v1.0_cifar10";
 fn card(link: &str, digest: &str) -> String {
     format!(
         "# Blob\n---\nmodel-name: blob\nbackbone-name: blob\nmodule-type: cv-classification\nfine-tunable: false\n\
-         model-version: 1.0\ntrain-dataset: cifar10\nauthor: mhub\nupdate-time: 2026-11-22\nrepo-link: https://example.com/blob\n\
+         model-version: 1.0\ntrain-dataset: cifar10\nauthor: mhub\nupdate-time: 2026-11-22\nrepo-link: https://example.com/mhub/blob\n\
          user-id: mhub\nused-for: inference\ninfer-backend: cpu\nmindspore-version: 1.0\nlicense: Apache2.0\nsummary: test blob\n\
          asset:\n  - file-format: onnx\n    asset-link: {link}\n    asset-sha256: {digest}\n---\n## Usage\n"
     )

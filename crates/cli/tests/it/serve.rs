@@ -162,7 +162,7 @@ fn mirrorable_card(link: &str, sha256: &str) -> String {
     format!(
         "# Blob\n---\nmodel-name: blob\nbackbone-name: blob\nmodule-type: cv-classification\nfine-tunable: false\n\
          input-shape: [1, 3, 32, 32]\nmodel-version: 1.0\ntrain-dataset: cifar10\nauthor: mhub\nupdate-time: 2026-11-22\n\
-         repo-link: https://example.com/blob\nuser-id: mhub\nused-for: inference\ninfer-backend: cpu\nmindspore-version: 1.0\n\
+         repo-link: https://example.com/mhub/blob\nuser-id: mhub\nused-for: inference\ninfer-backend: cpu\nmindspore-version: 1.0\n\
          license: Apache2.0\nsummary: test blob\nallow-cache-ckpt: true\nasset:\n  - file-format: ckpt\n    \
          asset-link: {link}\n    asset-sha256: {sha256}\n---\n## Usage\n"
     )

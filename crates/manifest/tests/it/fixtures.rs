@@ -18,13 +18,6 @@ fn ok_cards_are_clean_and_read_as_expected() {
             "{}:\n{rendered}",
             file.display()
         );
-        let (_, mindspore) = check_file(file, card_path.as_deref(), Profile::Mindspore);
-        assert_eq!(
-            mindspore.count(Severity::Error),
-            0,
-            "{} fails the mindspore profile",
-            file.display()
-        );
         insta::assert_json_snapshot!(report.card);
     });
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the `manifest` crate: fixtures, the real corpus, hostile input, the index.
 
+mod checker;
 mod corpus;
 mod fixtures;
 mod hostile;
