@@ -1,9 +1,9 @@
 //! The validation rules of each profile, applied to a card's fields and typed values.
 
+use crate::Profile;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::schema::{self, ASSET_KEYS, Card, Fields};
 use crate::yaml::{Kind, Node};
-use crate::{Profile, datasets};
 use uid::Uid;
 
 mod checker;
@@ -239,18 +239,12 @@ pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     }
     required(set, s, out);
     enums(set, s, out);
-    dataset(set, s, out);
-    assets(set, s, out);
-    if set.is_mindspore() {
-        extra_colons(set, s, out);
-    } else {
-        strict(s, out);
-    }
+    assets(s, out);
+    strict(s, out);
 }
 
-/// Required keys. The MindSpore checker asks only that each key be present (`key:` with
-/// no value passes, and a null `repo-link` skips its link check); mhub also wants a value
-/// and says which keys are empty rather than missing.
+/// Required keys, present and with a value; an empty one is reported as empty, not missing.
+/// (The MindSpore checker asks only for presence: `checker.rs`.)
 fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     let is_empty =
         |v: &Node| v.is_null() || matches!(&v.kind, Kind::Seq(items) if items.is_empty());
@@ -272,9 +266,6 @@ fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
             .help("add them between the `---` lines; see the card template in the README")),
     };
     out.extend(d);
-    if set.is_mindspore() {
-        return;
-    }
     for key in set.required() {
         if let Some((k, v)) = s.fields.get(key)
             && is_empty(v)
@@ -316,13 +307,12 @@ fn enums(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
         // The checker splits module-type at its first `-` and checks only the category,
         // so its "no more than one `-`" rule is never reached: only mhub applies it.
         if let Some(detail) = &mt.detail {
-            if detail.contains('-') && !set.is_mindspore() {
+            if detail.contains('-') {
                 out.push(
                     Diagnostic::error("module-type-format", span, "module-type has more than one `-`")
                         .help("write `category-detail`, with `_` inside the detail, e.g. `cv-object_detection`"),
                 );
-            } else if !set.is_mindspore()
-                && let Some(known) = details(&mt.category)
+            } else if let Some(known) = details(&mt.category)
                 && !known.contains(&detail.to_ascii_lowercase().as_str())
             {
                 out.push(
@@ -360,26 +350,6 @@ fn enums(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn dataset(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(ds) = &s.card.train_dataset else {
-        return;
-    };
-    if datasets::is_known(ds) {
-        return;
-    }
-    // The allow-list is the MindSpore Hub's publishing policy, not a property
-    // of a correct card, so only the `mindspore` profile applies it.
-    if !set.is_mindspore() {
-        return;
-    }
-    let span = value_span(s, "train-dataset");
-    let message = format!("train-dataset `{ds}` is not on the MindSpore Hub dataset list");
-    out.push(
-        Diagnostic::error("unknown-dataset", span, message)
-            .help("use a name from valid-datasets.txt, or ask the MindSpore Hub to add it"),
-    );
-}
-
 fn asset_entries<'a>(s: &Subject<'a>) -> Vec<&'a [(Node, Node)]> {
     match s.fields.get("asset").map(|(_, v)| &v.kind) {
         Some(Kind::Seq(items)) => items
@@ -393,7 +363,7 @@ fn asset_entries<'a>(s: &Subject<'a>) -> Vec<&'a [(Node, Node)]> {
     }
 }
 
-fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
+fn assets(s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     let Some((_, asset_node)) = s.fields.get("asset") else {
         return;
     };
@@ -417,11 +387,7 @@ fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                 out.push(d);
             }
         }
-        let formats = if set.is_mindspore() {
-            FILE_FORMATS
-        } else {
-            MHUB_FILE_FORMATS
-        };
+        let formats = MHUB_FILE_FORMATS;
         if let (Some(format), Some((_, v))) = (&asset.file_format, get("file-format"))
             && !formats.contains(&format.as_str())
         {
@@ -433,9 +399,6 @@ fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .help(format!("use one of {}", list(formats))),
             );
-        }
-        if set.is_mindspore() {
-            continue;
         }
         if let (Some(sha), Some((_, v))) = (&asset.asset_sha256, get("asset-sha256")) {
             let hex = sha.bytes().all(|b| b.is_ascii_hexdigit());
@@ -473,26 +436,6 @@ fn assets(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                     .help(format!("asset entries know {}", list(ASSET_KEYS))),
                 );
             }
-        }
-    }
-}
-
-fn extra_colons(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
-    for &(key, _, value) in &s.fields.entries {
-        if set.colon_exempt().contains(&key) {
-            continue;
-        }
-        if value.scalar().is_some_and(|t| t.contains(':')) {
-            out.push(
-                Diagnostic::error(
-                    "extra-colon",
-                    value.span,
-                    format!("value of `{key}` contains `:`"),
-                )
-                .help(
-                    "the MindSpore Hub rejects `:` in values other than links; reword or remove it",
-                ),
-            );
         }
     }
 }

@@ -74,6 +74,8 @@ pub fn ModelPage(props: &Props) -> Html {
         .iter()
         .find(|a| a.file_format.as_deref() == Some("onnx"))
         .cloned();
+    // `mhub run` needs an ONNX file and an input spec; other cards get `pull` only.
+    let runnable = onnx.is_some() && !card.inputs.is_empty();
     let labels = entry
         .assets
         .iter()
@@ -88,7 +90,9 @@ pub fn ModelPage(props: &Props) -> Html {
             { for entry.summary.iter().map(|s| html! { <p class="lead">{ s }</p> }) }
             <div class="commands">
                 <CopyLine text={pull} />
-                <CopyLine text={run} />
+                if runnable {
+                    <CopyLine text={run} />
+                }
             </div>
             if let (Some(onnx), Some(input)) = (onnx, card.inputs.first().cloned()) {
                 <TryIt model={onnx} labels={labels} input={input} />

@@ -175,6 +175,24 @@ fn the_catalogue_lists_and_filters_the_demo_models() {
 }
 
 #[test]
+fn a_model_mhub_cannot_run_offers_pull_only() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mindspore/ascend/0.7/googlenet_v1_cifar10",
+        server.url
+    ));
+    browser.wait("document.querySelector('.commands') && document.querySelector('.body h2')");
+    let commands = browser.eval_string("return document.querySelector('.commands').textContent");
+    assert!(commands.contains("mhub pull"), "{commands}");
+    assert!(!commands.contains("mhub run"), "{commands}");
+    assert_eq!(
+        browser.eval_string("return String(document.querySelectorAll('.try-it').length)"),
+        "0"
+    );
+}
+
+#[test]
 fn the_digits_model_runs_in_the_page_on_an_uploaded_sample() {
     let server = serve(&demo());
     let browser = Browser::start();
@@ -194,6 +212,11 @@ fn the_digits_model_runs_in_the_page_on_an_uploaded_sample() {
                 "mhub pull --hub {}/ mhub/cpu/1.0/digits_v1.0_digits",
                 server.url
             ))
+    );
+    assert!(
+        browser
+            .eval_string("return document.querySelector('.commands').textContent")
+            .contains("mhub run")
     );
     browser.screenshot(&screenshots().join("model.png"));
 
