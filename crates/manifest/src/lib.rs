@@ -329,9 +329,8 @@ pub fn check(source: &str, options: &Options<'_>) -> Report {
             .split_inclusive('\n')
             .take(split.open_line - 1)
             .collect();
-        let mut found = mistune::headings(&before, 1);
-        found.extend(mistune::headings(split.body, split.body_line));
-        found.retain(|(_, text)| text.ends_with(':'));
+        let mut found = mistune::colon_headings(&before, 1);
+        found.extend(mistune::colon_headings(split.body, split.body_line));
         found
     } else {
         source::headings(split.body, split.body_line)

@@ -203,6 +203,22 @@ fn scan_list(lines: &[String], first: usize, out: &mut Vec<(usize, String)>) {
     }
 }
 
+/// The headings mistune finds in `text` whose text ends with `:`, the ones the checker
+/// rejects. A heading's text is a line less its leading `#`s and trailing spaces and `#`s,
+/// so a text with no line that ends so is not parsed at all (nearly every card).
+pub(crate) fn colon_headings(text: &str, first_line: usize) -> Vec<(usize, String)> {
+    let may_have = text.split(['\n', '\r', '\u{2424}']).any(|line| {
+        line.trim_end_matches([' ', '\t', '#', '\u{a0}'])
+            .ends_with(':')
+    });
+    if !may_have {
+        return Vec::new();
+    }
+    let mut found = headings(text, first_line);
+    found.retain(|(_, t)| t.ends_with(':'));
+    found
+}
+
 /// The headings mistune finds in `text`, whose first line is line `first_line`, with their text.
 pub(crate) fn headings(text: &str, first_line: usize) -> Vec<(usize, String)> {
     let text = text.replace("\r\n", "\n").replace(['\r', '\u{2424}'], "\n");
