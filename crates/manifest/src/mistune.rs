@@ -91,9 +91,19 @@ fn is_item(line: &str) -> bool {
     after.starts_with(' ')
 }
 
-/// Headings of `lines` (1-based line `first` for the first), with `in_list` meaning the
-/// heading rule is off, as in mistune's list items.
-fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, String)>) {
+/// Quotes nested deeper than this are not looked into: the text is a stranger's, and each
+/// level is a recursion (mistune itself gives up at Python's recursion limit).
+const MAX_QUOTE_DEPTH: usize = 32;
+
+/// Headings of `lines` (1-based line `first` for the first) inside `depth` quotes, with
+/// `in_list` meaning the heading rule is off, as in mistune's list items.
+fn scan(
+    lines: &[String],
+    first: usize,
+    in_list: bool,
+    depth: usize,
+    out: &mut Vec<(usize, String)>,
+) {
     let mut i = 0;
     let mut in_paragraph = false;
     while i < lines.len() {
@@ -103,11 +113,17 @@ fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, Str
             i += 1;
             continue;
         }
-        if !in_paragraph && is_hrule(line) {
+        // A paragraph ends before a rule, a fence, a heading, a quote or a list; an
+        // indented line only continues it.
+        if is_hrule(line) {
+            in_paragraph = false;
             i += 1;
             continue;
         }
-        if !in_paragraph && line.starts_with("    ") {
+        // An indented line continues a paragraph, unless it looks like a heading: that
+        // ends the paragraph, and at a block's start indented code wins.
+        if line.starts_with("    ") && (!in_paragraph || atx(line).is_some()) {
+            in_paragraph = false;
             while i < lines.len() && (lines[i].is_empty() || lines[i].starts_with("    ")) {
                 i += 1;
             }
@@ -141,7 +157,8 @@ fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, Str
             continue;
         }
         let trimmed = line.trim_start_matches(' ');
-        if !in_paragraph && trimmed.starts_with('>') && trimmed.len() > 1 {
+        if trimmed.starts_with('>') && trimmed.len() > 1 {
+            in_paragraph = false;
             let start = i;
             while i < lines.len() && !lines[i].is_empty() {
                 i += 1;
@@ -156,10 +173,13 @@ fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, Str
                     }
                 })
                 .collect();
-            scan(&inner, first + start, in_list, out);
+            if depth < MAX_QUOTE_DEPTH {
+                scan(&inner, first + start, in_list, depth + 1, out);
+            }
             continue;
         }
-        if !in_paragraph && is_item(line) {
+        if is_item(line) {
+            in_paragraph = false;
             let start = i;
             i += 1;
             loop {
@@ -181,7 +201,7 @@ fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, Str
             }
             let inner: Vec<String> = lines[start..i].to_vec();
             // Inside items only quotes reach the heading rule again.
-            scan_list(&inner, first + start, out);
+            scan_list(&inner, first + start, depth, out);
             continue;
         }
         in_paragraph = true;
@@ -190,7 +210,7 @@ fn scan(lines: &[String], first: usize, in_list: bool, out: &mut Vec<(usize, Str
 }
 
 /// A list's lines: headings count only inside block quotes of its items.
-fn scan_list(lines: &[String], first: usize, out: &mut Vec<(usize, String)>) {
+fn scan_list(lines: &[String], first: usize, depth: usize, out: &mut Vec<(usize, String)>) {
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_start_matches(' ');
         let t = t
@@ -198,7 +218,9 @@ fn scan_list(lines: &[String], first: usize, out: &mut Vec<(usize, String)>) {
             .map_or(t, |r| r.trim_start_matches(' '));
         if let Some(quoted) = t.strip_prefix('>') {
             let inner = vec![quoted.strip_prefix(' ').unwrap_or(quoted).to_owned()];
-            scan(&inner, first + i, false, out);
+            if depth < MAX_QUOTE_DEPTH {
+                scan(&inner, first + i, false, depth + 1, out);
+            }
         }
     }
 }
@@ -224,7 +246,7 @@ pub(crate) fn headings(text: &str, first_line: usize) -> Vec<(usize, String)> {
     let text = text.replace("\r\n", "\n").replace(['\r', '\u{2424}'], "\n");
     let lines = prepare(&text);
     let mut out = Vec::new();
-    scan(&lines, first_line, false, &mut out);
+    scan(&lines, first_line, false, 0, &mut out);
     out
 }
 
@@ -247,6 +269,9 @@ mod tests {
         assert_eq!(texts("para\n# Intro:\n"), ["Intro:"]);
         assert_eq!(texts("> # Intro:\n"), ["Intro:"]);
         assert_eq!(texts("> a\n> # b:\n"), ["b:"]);
+        assert_eq!(texts("para\n> # a:\n"), ["a:"]);
+        assert_eq!(texts("para\n***\n# a:\n"), ["a:"]);
+        assert_eq!(texts("para\n```\nx\n```\n# b:\n"), ["b:"]);
     }
 
     #[test]
@@ -256,7 +281,12 @@ mod tests {
         assert!(texts("\n    # Intro:\n").is_empty());
         assert!(texts("- # Intro:\n").is_empty());
         assert!(texts("- a\n# Intro:\n").is_empty());
+        assert!(texts("para\n- x\n# a:\n").is_empty());
+        assert!(texts("para\n    # a:\n").is_empty());
         assert!(texts("<h1>Intro:</h1>\n").is_empty());
+        // A stranger's nesting is bounded, not followed into a stack overflow.
+        assert!(texts(&format!("{}# a:\n", "> ".repeat(200_000))).is_empty());
+        assert_eq!(texts(&format!("{}# a:\n", "> ".repeat(3))), ["a:"]);
         assert_eq!(texts("- a\n\n# Intro:\n"), ["Intro:"]);
         assert_eq!(texts("```\n# Intro:\n"), ["Intro:"]);
     }
