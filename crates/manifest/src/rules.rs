@@ -243,6 +243,20 @@ pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
     strict(s, out);
 }
 
+/// The one diagnostic for required keys that are not there, if any are missing.
+fn missing_keys(missing: &[&str], span: Span) -> Option<Diagnostic> {
+    Some(match missing {
+        [] => return None,
+        ["asset"] => Diagnostic::error("required-key", span, "missing required key `asset`")
+            .help("add an `asset:` list with `file-format`, `asset-link` and `asset-sha256` for each model file"),
+        ["license"] => Diagnostic::error("required-key", span, "missing required key `license`")
+            .help("add `license: Apache2.0` (the MindSpore Hub accepts Apache 2.0 models only)"),
+        [key] => Diagnostic::error("required-key", span, format!("missing required key `{key}`")).help(format!("add `{key}: ...` between the `---` lines")),
+        keys => Diagnostic::error("required-key", span, format!("missing {} required keys: {}", keys.len(), list(keys)))
+            .help("add them between the `---` lines; see the card template in the README"),
+    })
+}
+
 /// Required keys, present and with a value; an empty one is reported as empty, not missing.
 /// (The MindSpore checker asks only for presence: `checker.rs`.)
 fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
@@ -254,18 +268,7 @@ fn required(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
         .copied()
         .filter(|key| s.fields.get(key).is_none())
         .collect();
-    let span = schema::opening(s.open_line);
-    let d = match missing.as_slice() {
-        [] => None,
-        ["asset"] => Some(Diagnostic::error("required-key", span, "missing required key `asset`")
-            .help("add an `asset:` list with `file-format`, `asset-link` and `asset-sha256` for each model file")),
-        ["license"] => Some(Diagnostic::error("required-key", span, "missing required key `license`")
-            .help("add `license: Apache2.0` (the MindSpore Hub accepts Apache 2.0 models only)")),
-        [key] => Some(Diagnostic::error("required-key", span, format!("missing required key `{key}`")).help(format!("add `{key}: ...` between the `---` lines"))),
-        keys => Some(Diagnostic::error("required-key", span, format!("missing {} required keys: {}", keys.len(), list(keys)))
-            .help("add them between the `---` lines; see the card template in the README")),
-    };
-    out.extend(d);
+    out.extend(missing_keys(&missing, schema::opening(s.open_line)));
     for key in set.required() {
         if let Some((k, v)) = s.fields.get(key)
             && is_empty(v)

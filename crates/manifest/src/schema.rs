@@ -257,7 +257,8 @@ pub(crate) fn unwrap_link(text: &str) -> &str {
         .trim()
 }
 
-fn wrong_type(key: &str, node: &Node, expected: &str) -> Diagnostic {
+/// `key`'s value is not of the `expected` type.
+pub(crate) fn wrong_type(key: &str, node: &Node, expected: &str) -> Diagnostic {
     Diagnostic::error(
         "wrong-type",
         node.span,

@@ -10,7 +10,7 @@ use super::pyyaml::{self, Py};
 use super::{BACKENDS, FILE_FORMATS, RuleSet, Subject, USED_FOR, list};
 use crate::datasets;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::schema;
+use crate::schema::{self, wrong_type};
 use crate::yaml::{Kind, Node};
 
 /// The last value of `key`, as PyYAML's dict keeps it.
@@ -21,14 +21,6 @@ fn last<'a>(s: &Subject<'a>, key: &str) -> Option<(&'a Node, &'a Node)> {
         .rev()
         .find(|(k, _, _)| *k == key)
         .map(|(_, k, v)| (*k, *v))
-}
-
-fn wrong_type(key: &str, value: &Node, expected: &str) -> Diagnostic {
-    Diagnostic::error(
-        "wrong-type",
-        value.span,
-        format!("`{key}` must be {expected}, found {}", value.describe()),
-    )
 }
 
 /// A link as `urllib.request.Request` reads it: `scheme:` first, once `<>` are stripped.
@@ -285,26 +277,7 @@ pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
         .copied()
         .filter(|k| last(s, k).is_none())
         .collect();
-    let span = schema::opening(s.open_line);
-    match missing.as_slice() {
-        [] => {}
-        [key] => out.push(
-            Diagnostic::error(
-                "required-key",
-                span,
-                format!("missing required key `{key}`"),
-            )
-            .help(format!("add `{key}: ...` between the `---` lines")),
-        ),
-        keys => out.push(
-            Diagnostic::error(
-                "required-key",
-                span,
-                format!("missing {} required keys: {}", keys.len(), list(keys)),
-            )
-            .help("add them between the `---` lines; see the card template in the README"),
-        ),
-    }
+    out.extend(super::missing_keys(&missing, schema::opening(s.open_line)));
     for key in ["fine-tunable", "allow-cache-ckpt"] {
         if let Some((_, v)) = last(s, key)
             && pyyaml::kind(v) != Py::Bool
