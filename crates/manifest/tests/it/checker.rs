@@ -6,7 +6,7 @@
 //! differences, named by what the checker does; the profile must disagree. Every
 //! card's diagnostics under both profiles are snapshotted.
 
-use super::{check_file, data};
+use super::{check_file, shown};
 use manifest::Profile;
 
 #[test]
@@ -44,11 +44,7 @@ fn the_mindspore_profile_gives_the_checkers_verdicts() {
                 "passes"
             },
         );
-        let rel = file
-            .strip_prefix(data())
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let rel = shown(file);
         let mut out = String::new();
         for (profile, report) in [(Profile::Mindspore, &mindspore), (Profile::Mhub, &mhub)] {
             out += &format!(

@@ -1,6 +1,6 @@
 //! Data-driven fixtures: `data/ok` cards are clean, `data/err` cards match their diagnostics snapshots.
 
-use super::{card_path, check_file, data};
+use super::{card_path, check_file, shown};
 use manifest::{Profile, Severity};
 
 #[test]
@@ -26,11 +26,7 @@ fn ok_cards_are_clean_and_read_as_expected() {
 fn err_cards_match_their_diagnostics() {
     insta::glob!("../data/err", "**/*.md", |file| {
         let card_path = card_path(file);
-        let name = file
-            .strip_prefix(data())
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let name = shown(file);
         let mut out = String::new();
         let mut any_error = false;
         for profile in [Profile::Mhub, Profile::Mindspore] {

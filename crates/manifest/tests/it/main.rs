@@ -15,6 +15,14 @@ fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+/// `file` as diagnostics name it in snapshots: relative to the test data folder.
+fn shown(file: &Path) -> String {
+    file.strip_prefix(data())
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
 /// The card path of `file` relative to the `assets` folder it sits in, if any.
 fn card_path(file: &Path) -> Option<String> {
     let parts: Vec<String> = file
