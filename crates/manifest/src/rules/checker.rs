@@ -351,15 +351,14 @@ pub(crate) fn apply(set: RuleSet, s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
                 .help("write it as `accuracy: 0.91`, without a unit"),
         );
     }
+    // From the end, so the first time a key is met is its last value, the one PyYAML keeps.
     let mut seen: Vec<&str> = Vec::new();
-    for &(key, _, _) in s.fields.entries.iter().rev() {
+    for &(key, _, v) in s.fields.entries.iter().rev() {
         if seen.contains(&key) || key == "module-type" || set.colon_exempt().contains(&key) {
             continue;
         }
         seen.push(key);
-        if let Some((_, v)) = last(s, key)
-            && pyyaml::str_has_colon(v)
-        {
+        if pyyaml::str_has_colon(v) {
             out.push(colon(key, v.span));
         }
     }
