@@ -6,7 +6,7 @@
 //! - `web`: builds the web app and its inference worker into `web/dist` (release; `--dev`: quick).
 //! - `bench`: benchmarks with numbers printed, never asserted.
 //! - `models`: regenerates the demo hub's models in a pinned Python environment.
-//! - `fuzz`: runs the `uid` fuzz target for a while (needs nightly and cargo-fuzz).
+//! - `fuzz`: runs every fuzz target of `crates/fuzz` for a while (needs nightly and cargo-fuzz).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;

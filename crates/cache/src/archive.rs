@@ -1,14 +1,14 @@
 //! Safe extraction of repository source archives (`.tar.gz`): regular files and folders only, nothing outside the target, bounded in size and count.
 
 use std::cell::Cell;
-use std::fs;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use flate2::read::GzDecoder;
 use tar::EntryType;
 
 use crate::error::{Error, Result};
+use hubtree::Dir;
 
 /// Caps on what one archive may unpack to.
 #[derive(Debug, Clone, Copy)]
@@ -38,32 +38,32 @@ const HEADERS_PER_ENTRY_ON_AVERAGE: u64 = 4 * 1024;
 /// How many characters of an entry's name an error message quotes.
 const SHOWN_NAME_CHARS: usize = 200;
 
-/// Extracts the gzip-compressed tar read from `reader` into `dest`, which must not exist yet and is created.
+/// Extracts the gzip-compressed tar read from `reader` into the folder `name` of `parent`, which must not
+/// exist yet and is created; every folder and file below it is made from directory handles.
 ///
 /// `archive` names the archive (its url) in errors. The first path component of every entry is stripped
 /// (GitHub archives wrap everything in `repo-ref/`). Returns the number of files written.
-/// On any error, `dest` is removed again, so a failed extraction leaves nothing behind.
+/// On any error, the folder is removed again, so a failed extraction leaves nothing behind.
 pub(crate) fn extract_tar_gz(
     reader: impl Read,
     archive: &str,
-    dest: &Path,
+    parent: &Dir,
+    name: &str,
     limits: &Limits,
 ) -> Result<usize> {
-    if let Some(parent) = dest.parent() {
-        fs::create_dir_all(parent).map_err(crate::error::io("create", parent))?;
-    }
-    // This fails when `dest` exists, and then it is not ours to remove.
-    fs::create_dir(dest).map_err(crate::error::io("create", dest))?;
-    let result = extract(reader, archive, dest, limits);
+    // This fails when the folder exists, and then it is not ours to remove.
+    let dest = parent.create_dir(name)?;
+    let result = extract(reader, archive, &dest, limits);
     if result.is_err() {
         // The extraction's error is the one worth reporting, so a failed clean-up is ignored.
-        let _ = fs::remove_dir_all(dest);
+        drop(dest);
+        let _ = parent.remove_all(name);
     }
     result
 }
 
 /// Unpacks every entry into `dest`, which exists and is empty.
-fn extract(reader: impl Read, archive: &str, dest: &Path, limits: &Limits) -> Result<usize> {
+fn extract(reader: impl Read, archive: &str, dest: &Dir, limits: &Limits) -> Result<usize> {
     // Files and folders are each capped at `max_files`, and a few entries are skipped.
     let entries_cap = (limits.max_files as u64)
         .saturating_mul(2)
@@ -114,7 +114,7 @@ fn extract(reader: impl Read, archive: &str, dest: &Path, limits: &Limits) -> Re
             Ok(None) => continue,
             Err(why) => return Err(source.refuse(format!("entry `{}` {why}", shown(&name)))),
         };
-        let path = dest.join(relative);
+        let path = dest.join(&relative);
 
         if is_dir {
             folders += 1;
@@ -124,7 +124,7 @@ fn extract(reader: impl Read, archive: &str, dest: &Path, limits: &Limits) -> Re
                     limits.max_files
                 )));
             }
-            fs::create_dir_all(&path).map_err(crate::error::io("create", &path))?;
+            dest.create_dirs(&relative)?;
             continue;
         }
 
@@ -143,15 +143,22 @@ fn extract(reader: impl Read, archive: &str, dest: &Path, limits: &Limits) -> Re
         if size > limits.max_bytes.saturating_sub(bytes) {
             return Err(over_bytes(&name));
         }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(crate::error::io("create", parent))?;
-        }
-        let mut file = match fs::File::options().write(true).create_new(true).open(&path) {
+        let folder = match relative.parent() {
+            Some(parent) => dest.create_dirs(parent)?,
+            None => dest.clone(),
+        };
+        let file_name = relative
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let mut file = match folder.create_new(file_name) {
             Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Err(hubtree::Error::Io { source: e, .. })
+                if e.kind() == io::ErrorKind::AlreadyExists =>
+            {
                 return Err(source.refuse(format!("entry `{}` appears twice", shown(&name))));
             }
-            Err(e) => return Err(crate::error::io("create", &path)(e)),
+            Err(e) => return Err(e.into()),
         };
         // The copy is spelt out so that a failed read (a broken archive) and a failed write (a full disk)
         // are told apart; the `take` keeps the byte count bounded whatever the entry reports.

@@ -5,9 +5,8 @@ use crate::error::{Error, Result, io};
 use crate::fetch::Fetcher;
 use crate::source::Location;
 use crate::store::Store;
-use hubtree::{CopyError, Relative, Root};
+use hubtree::{CopyError, Dir, Relative, Root};
 use manifest::{Expected, Sha256};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// One asset to store: where its bytes are, the card's link, and what they must be.
@@ -53,32 +52,36 @@ pub(crate) fn store_blob(
     } else {
         store.unique_temp(&key)
     };
+    let tmp = store.tmp();
+    let remove = || {
+        let _ = tmp.remove_file(&part);
+    };
     if force || lock.is_none() {
-        let _ = fs::remove_file(&part);
+        remove();
     }
     let fetched = match location {
         Location::Url(text) => {
             let url = fetcher.url(text)?;
-            fetcher.download(&url, &part, size, None, progress)
+            fetcher.download(&url, tmp, &part, size, None, progress)
         }
         Location::InTree { root, path } => {
-            copy_local(root, path, &part, size.unwrap_or(fetcher.max_size()))
+            copy_local(root, path, tmp, &part, size.unwrap_or(fetcher.max_size()))
         }
     };
     let (sha, len) = match fetched {
         Ok(done) => done,
         Err(e) => {
             // A broken connection leaves a partial to resume; anything else leaves nothing.
-            let resumable = fs::metadata(&part).is_ok_and(|m| m.len() > 0);
+            let resumable = tmp.stat(&part).ok().flatten().is_some_and(|m| m.len > 0);
             if lock.is_none() || !matches!(e, Error::Fetch { .. }) || !resumable {
-                let _ = fs::remove_file(&part);
+                remove();
             }
             return Err(e);
         }
     };
     let size_ok = size.is_none_or(|s| s == len);
     if !expected.accepts(&sha) || !size_ok {
-        let _ = fs::remove_file(&part);
+        remove();
         if !size_ok {
             return Err(Error::Length {
                 url: link.to_owned(),
@@ -96,10 +99,16 @@ pub(crate) fn store_blob(
     Ok((sha, len, path))
 }
 
-/// Copies an asset of a hub tree on disk into `part`, hashing it; at most `limit` bytes
+/// Copies an asset of a hub tree on disk into `part` in `tmp`, hashing it; at most `limit` bytes
 /// (the declared size, else the download cap). The file is found with
 /// [`hubtree::Root::find`]: a link out of the tree, a folder, a FIFO or a device is refused.
-fn copy_local(root: &Path, path: &Relative, part: &Path, limit: u64) -> Result<(Sha256, u64)> {
+fn copy_local(
+    root: &Path,
+    path: &Relative,
+    tmp: &Dir,
+    part: &str,
+    limit: u64,
+) -> Result<(Sha256, u64)> {
     let shown = root.join(path.as_str());
     let tree = Root::open(root).map_err(io("open", root))?;
     let found = tree.find(path).ok_or_else(|| Error::Invalid {
@@ -107,7 +116,8 @@ fn copy_local(root: &Path, path: &Relative, part: &Path, limit: u64) -> Result<(
         path: shown.display().to_string(),
         reason: "it is not a regular file inside the hub (missing, a folder, a FIFO or device, or a link out of the tree)".to_owned(),
     })?;
-    let mut output = hubtree::open_writable(part)?;
+    let mut output = tmp.open_writable(part)?;
+    let part = &tmp.join(part);
     output.set_len(0).map_err(io("truncate", part))?;
     let (sha, len) =
         hubtree::hash_copy(&found.file, &mut output, Some(limit)).map_err(|e| match e {

@@ -485,7 +485,7 @@ impl Hub {
         let dir = self.cache.store.model_dir(&key);
         self.cache
             .store
-            .write_atomic(&dir.join("card.md"), text.as_bytes())?;
+            .write_model_file(&key, "card.md", text.as_bytes())?;
         let record = Record {
             uid: key.clone(),
             source: root.identity(),
@@ -509,7 +509,7 @@ impl Hub {
         // The record makes the model visible; it is written last.
         self.cache
             .store
-            .write_atomic(&dir.join("record.json"), &json)?;
+            .write_model_file(&key, "record.json", &json)?;
         Ok(Pulled {
             key,
             card: report.card,

@@ -242,7 +242,7 @@ impl Fetcher {
         })
     }
 
-    /// Downloads `url` into the file at `part`, resuming from its current length,
+    /// Downloads `url` into the file `name` in `dir`, resuming from its current length,
     /// and returns the sha256 and length of the whole file. `size` is the length
     /// the card declares, if any; without one `limit`, else the configured maximum, applies.
     ///
@@ -251,14 +251,16 @@ impl Fetcher {
     pub(crate) fn download(
         &self,
         url: &Url,
-        part: &Path,
+        dir: &hubtree::Dir,
+        name: &str,
         size: Option<u64>,
         limit: Option<u64>,
         progress: &dyn Progress,
     ) -> Result<(Sha256, u64)> {
         let limit = size.or(limit).unwrap_or(self.config.max_size);
-        // Never through a link planted at the partial's path (a hub tree's `mirror/.tmp`).
-        let mut file = hubtree::open_writable(part)?;
+        // Never through a link planted at the partial's name (a hub tree's `mirror/.tmp`).
+        let mut file = dir.open_writable(name)?;
+        let part = &dir.join(name);
         let mut have = file.metadata().map_err(io("read", part))?.len();
         let mut seed = Hasher::default();
         if have > limit {

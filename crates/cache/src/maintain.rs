@@ -1,6 +1,6 @@
 //! `Cache`: the cache on its own — where it is, what it holds, and looking after it (verify, remove, prune).
 
-use crate::error::{Error, Result, io};
+use crate::error::{Error, Result};
 use crate::results::{Pulled, PulledAsset};
 use crate::store::{Store, StoredAsset};
 use manifest::{Expected, Sha256};
@@ -199,8 +199,7 @@ impl Cache {
         let referenced = self.referenced()?;
         for (name, len) in self.store.blobs()? {
             if !referenced.contains(&name) {
-                let path = self.store.blob_path(&name);
-                fs::remove_file(&path).map_err(io("remove", &path))?;
+                self.store.remove_blob(&name)?;
                 removed.blobs += 1;
                 removed.bytes += len;
             }
@@ -211,14 +210,13 @@ impl Cache {
     /// Removes a model and the blobs no other model uses.
     pub fn remove(&self, key: &str) -> Result<Removed> {
         let _exclusive = self.store.lock_cache_exclusive()?;
-        let dir = self.store.model_dir(key);
         if self.store.record(key)?.is_none() {
             return Err(Error::NotFound {
                 uid: key.to_owned(),
                 hub: format!("the cache at {}", self.dir.display()),
             });
         }
-        fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
+        self.store.remove_model(key)?;
         let mut removed = Removed {
             models: 1,
             ..Removed::default()
@@ -232,14 +230,8 @@ impl Cache {
         let _exclusive = self.store.lock_cache_exclusive()?;
         let mut removed = Removed::default();
         self.drop_orphans(&mut removed)?;
-        for path in self.store.stale_temps()? {
-            let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let gone = if path.is_dir() {
-                fs::remove_dir_all(&path)
-            } else {
-                fs::remove_file(&path)
-            };
-            gone.map_err(io("remove", &path))?;
+        for (name, len) in self.store.stale_temps()? {
+            self.store.remove_temp(&name)?;
             removed.temps += 1;
             removed.bytes += len;
         }
@@ -249,11 +241,6 @@ impl Cache {
     /// Temporary files currently in the cache (for tests and `verify` output).
     pub fn temp_files(&self) -> Result<Vec<PathBuf>> {
         let dir = self.store.tmp();
-        let mut out = Vec::new();
-        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
-            out.push(entry.map_err(io("list", dir))?.path());
-        }
-        out.sort();
-        Ok(out)
+        Ok(dir.entries()?.iter().map(|e| dir.join(&e.name)).collect())
     }
 }

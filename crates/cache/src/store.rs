@@ -1,12 +1,13 @@
 //! The on-disk cache: versioned layout, atomic writes, per-entry locks, content-addressed blobs.
 
 use crate::error::{Error, Result, io};
+use hubtree::{Dir, Kind};
 use manifest::{Expected, Sha256};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// The layout version; a new layout gets a new folder beside the old one.
 /// `v2`: one flat folder per model key, records that name their hub.
@@ -47,13 +48,14 @@ pub struct StoredAsset {
 /// An exclusive lock on one cache entry, released on drop.
 pub(crate) struct Lock(#[allow(dead_code)] File);
 
-/// The cache folder.
+/// The cache folder, or a hub's mirror store: each folder open as a [`Dir`], so that
+/// every file below it is made from the handle and no write follows a link.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
-    root: PathBuf,
-    blobs: PathBuf,
-    tmp: PathBuf,
-    locks: PathBuf,
+    root: Dir,
+    blobs: Dir,
+    tmp: Dir,
+    locks: Dir,
 }
 
 static UNIQUE: AtomicU64 = AtomicU64::new(0);
@@ -62,12 +64,11 @@ impl Store {
     /// Opens (creating) the cache under `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Store> {
         // Anyone who could write here could swap a verified blob: the folder is private.
-        hubtree::create_private_dir(dir)?;
-        let root = hubtree::create_dirs_within(dir, Path::new(LAYOUT))?;
+        let root = Dir::create_private(dir)?.create_dirs(Path::new(LAYOUT))?;
         for sub in ["models", "repos"] {
-            hubtree::create_dirs_within(&root, Path::new(sub))?;
+            root.create_dirs(Path::new(sub))?;
         }
-        Store::with_folders(&root, "blobs/sha256", "tmp", "locks")
+        Store::with_folders(root, "blobs/sha256", "tmp", "locks")
     }
 
     /// Opens (creating) a hub's mirror store, `<hub>/mirror/`: blobs in `sha256/`, and the
@@ -75,28 +76,24 @@ impl Store {
     pub(crate) fn open_mirror(hub: &Path) -> Result<Store> {
         // A hub tree may come from anyone: each folder must be a real one, not a link.
         Store::with_folders(
-            &hubtree::create_dirs_within(hub, Path::new(hubtree::MIRROR_DIR))?,
+            Dir::open(hub)?.create_dirs(Path::new(hubtree::MIRROR_DIR))?,
             hubtree::MIRROR_BLOBS,
             hubtree::MIRROR_TMP,
             hubtree::MIRROR_LOCKS,
         )
     }
 
-    fn with_folders(root: &Path, blobs: &str, tmp: &str, locks: &str) -> Result<Store> {
-        let store = Store {
-            root: root.to_path_buf(),
-            blobs: root.join(blobs),
-            tmp: root.join(tmp),
-            locks: root.join(locks),
-        };
-        for sub in [blobs, tmp, locks] {
-            hubtree::create_dirs_within(root, Path::new(sub))?;
-        }
-        Ok(store)
+    fn with_folders(root: Dir, blobs: &str, tmp: &str, locks: &str) -> Result<Store> {
+        Ok(Store {
+            blobs: root.create_dirs(Path::new(blobs))?,
+            tmp: root.create_dirs(Path::new(tmp))?,
+            locks: root.create_dirs(Path::new(locks))?,
+            root,
+        })
     }
 
     /// The folder of temporary files.
-    pub(crate) fn tmp(&self) -> &Path {
+    pub(crate) fn tmp(&self) -> &Dir {
         &self.tmp
     }
 
@@ -114,24 +111,29 @@ impl Store {
         self.root.join("repos").join(name)
     }
 
-    /// A temporary path in the cache, unique to this process and call.
-    pub(crate) fn unique_temp(&self, stem: &str) -> PathBuf {
-        let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
-        self.tmp
-            .join(format!("{stem}.{}.{n}.tmp", std::process::id()))
+    /// The folder of pulled repositories, open.
+    pub(crate) fn repos(&self) -> Result<Dir> {
+        Ok(self.root.create_dirs(Path::new("repos"))?)
     }
 
-    /// The resumable partial download for `key`, only touched under its lock.
-    pub(crate) fn partial(&self, key: &str) -> PathBuf {
-        self.tmp.join(format!("{key}.part"))
+    /// A temporary name in the cache's `tmp/`, unique to this process and call.
+    pub(crate) fn unique_temp(&self, stem: &str) -> String {
+        let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
+        format!("{stem}.{}.{n}.tmp", std::process::id())
+    }
+
+    /// The name in `tmp/` of the resumable partial download for `key`, only touched under
+    /// its lock.
+    pub(crate) fn partial(&self, key: &str) -> String {
+        format!("{key}.part")
     }
 
     /// Opens `locks/<name>.lock` and locks it, shared or exclusive, waiting for
     /// other processes. `None` where the file system cannot lock; callers stay
     /// correct without it.
     fn take_lock(&self, name: &str, shared: bool) -> Result<Option<Lock>> {
-        let path = self.locks.join(format!("{name}.lock"));
-        let file = hubtree::open_writable(&path)?;
+        let name = format!("{name}.lock");
+        let file = self.locks.open_writable(&name)?;
         let locked = if shared {
             file.lock_shared()
         } else {
@@ -140,22 +142,22 @@ impl Store {
         match locked {
             Ok(()) => Ok(Some(Lock(file))),
             Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(None),
-            Err(e) => Err(io("lock", &path)(e)),
+            Err(e) => Err(io("lock", self.locks.join(name))(e)),
         }
     }
 
     /// The exclusive lock of one entry if nobody holds it; `None` when it is held, or
     /// when the file system cannot lock (then nobody can be known not to hold it).
     pub(crate) fn try_lock(&self, key: &str) -> Result<Option<Lock>> {
-        let path = self.locks.join(format!("{key}.lock"));
-        let file = hubtree::open_writable(&path)?;
+        let name = format!("{key}.lock");
+        let file = self.locks.open_writable(&name)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Lock(file))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
                 Ok(None)
             }
-            Err(std::fs::TryLockError::Error(e)) => Err(io("lock", &path)(e)),
+            Err(std::fs::TryLockError::Error(e)) => Err(io("lock", self.locks.join(name))(e)),
         }
     }
 
@@ -182,55 +184,66 @@ impl Store {
         size: Option<u64>,
     ) -> Result<Option<(Sha256, u64)>> {
         // A blob is a regular file itself: a link planted in a hub's mirror is no blob.
-        let fits = |path: &Path| -> Option<u64> {
-            let len = fs::symlink_metadata(path)
-                .ok()
-                .filter(|m| m.is_file())?
-                .len();
-            size.is_none_or(|s| s == len).then_some(len)
+        let fits = |entry: &hubtree::Entry| {
+            entry.kind == Kind::File && size.is_none_or(|s| s == entry.len)
         };
         match expected {
-            Expected::Full(sha) => {
-                Ok(fits(&self.blob_path(sha.as_str())).map(|len| (sha.clone(), len)))
-            }
-            Expected::Prefix(prefix) => {
-                let dir = &self.blobs;
-                for entry in fs::read_dir(dir).map_err(io("list", dir))? {
-                    let entry = entry.map_err(io("list", dir))?;
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.starts_with(prefix.as_str())
-                        && let Some(sha) = Sha256::parse(&name)
-                        && let Some(len) = fits(&entry.path())
-                    {
-                        return Ok(Some((sha, len)));
-                    }
-                }
-                Ok(None)
-            }
+            Expected::Full(sha) => Ok(self
+                .blobs
+                .stat(sha.as_str())?
+                .filter(fits)
+                .map(|entry| (sha.clone(), entry.len))),
+            Expected::Prefix(prefix) => Ok(self.blobs.entries()?.into_iter().find_map(|entry| {
+                let sha = Sha256::parse(&entry.name)?;
+                (entry.name.starts_with(prefix.as_str()) && fits(&entry))
+                    .then_some((sha, entry.len))
+            })),
         }
     }
 
-    /// Moves a verified temporary file into the blob store under its sha256.
-    pub(crate) fn commit_blob(&self, temp: &Path, sha256: &Sha256) -> Result<PathBuf> {
-        let target = self.blob_path(sha256.as_str());
-        let mut perms = fs::metadata(temp).map_err(io("read", temp))?.permissions();
+    /// Moves the verified temporary file `temp` (in `tmp/`) into the blob store under its
+    /// sha256, read-only.
+    pub(crate) fn commit_blob(&self, temp: &str, sha256: &Sha256) -> Result<PathBuf> {
+        let shown = self.tmp.join(temp);
+        let file = self
+            .tmp
+            .open_regular(temp)?
+            .ok_or_else(|| io("open", &shown)(std::io::ErrorKind::NotFound.into()))?;
+        let mut perms = file.metadata().map_err(io("read", &shown))?.permissions();
         perms.set_readonly(true);
-        fs::set_permissions(temp, perms).map_err(io("protect", temp))?;
-        fs::rename(temp, &target).map_err(io("rename", temp))?;
-        hubtree::sync_dir(target.parent().unwrap_or(&self.root));
-        Ok(target)
+        file.set_permissions(perms).map_err(io("protect", &shown))?;
+        self.tmp.rename(temp, &self.blobs, sha256.as_str())?;
+        self.blobs.sync();
+        Ok(self.blob_path(sha256.as_str()))
     }
 
-    /// Writes `bytes` to `path` through a temporary file and a rename.
-    pub(crate) fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        if let Some(parent) = path.parent().and_then(|p| p.strip_prefix(&self.root).ok()) {
-            hubtree::create_dirs_within(&self.root, parent)?;
+    /// Writes `bytes` to the file `name` of the model `key`'s folder (created), through a
+    /// temporary file in `tmp/` and a rename.
+    pub(crate) fn write_model_file(&self, key: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        let dir = self
+            .root
+            .create_dirs(&Path::new("models").join(uid::flat_name(key)))?;
+        Ok(dir.write_atomic_via(&self.tmp, &self.unique_temp("write"), name, bytes)?)
+    }
+
+    /// Removes the folder of the model `key`; whether there was one.
+    pub(crate) fn remove_model(&self, key: &str) -> Result<bool> {
+        match self.root.open_dirs(Path::new("models"))? {
+            Some(models) => Ok(models.remove_all(&uid::flat_name(key))?),
+            None => Ok(false),
         }
-        Ok(hubtree::write_atomic_via(
-            &self.unique_temp("write"),
-            path,
-            bytes,
-        )?)
+    }
+
+    /// Removes the blob `name`.
+    pub(crate) fn remove_blob(&self, name: &str) -> Result<()> {
+        self.blobs.remove_file(name)?;
+        Ok(())
+    }
+
+    /// Removes the temporary file or folder `name` in `tmp/`.
+    pub(crate) fn remove_temp(&self, name: &str) -> Result<()> {
+        self.tmp.remove_all(name)?;
+        Ok(())
     }
 
     /// Reads a model's record, if it was pulled.
@@ -276,15 +289,12 @@ impl Store {
 
     /// Every stored blob: its name and size.
     pub(crate) fn blobs(&self) -> Result<Vec<(String, u64)>> {
-        let dir = &self.blobs;
-        let mut out = Vec::new();
-        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
-            let entry = entry.map_err(io("list", dir))?;
-            let len = entry.metadata().map_err(io("read", entry.path()))?.len();
-            out.push((entry.file_name().to_string_lossy().into_owned(), len));
-        }
-        out.sort();
-        Ok(out)
+        Ok(self
+            .blobs
+            .entries()?
+            .into_iter()
+            .map(|entry| (entry.name, entry.len))
+            .collect())
     }
 
     /// Removes the partial downloads (`<key>.part`) whose key is not in `keep`, or that
@@ -295,16 +305,11 @@ impl Store {
         older_than: Duration,
     ) -> Result<Vec<PathBuf>> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(&self.tmp).map_err(io("list", &self.tmp))? {
-            let entry = entry.map_err(io("list", &self.tmp))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(key) = name.strip_suffix(".part") else {
+        for entry in self.tmp.entries()? {
+            let Some(key) = entry.name.strip_suffix(".part") else {
                 continue;
             };
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > older_than));
+            let old = entry.modified.elapsed().is_ok_and(|age| age > older_than);
             if keep.contains(key) && !old {
                 continue;
             }
@@ -312,40 +317,27 @@ impl Store {
             let Some(_lock) = self.try_lock(key)? else {
                 continue;
             };
-            let path = entry.path();
-            fs::remove_file(&path).map_err(io("remove", &path))?;
-            out.push(path);
+            self.tmp.remove_file(&entry.name)?;
+            out.push(self.tmp.join(&entry.name));
         }
-        out.sort();
         Ok(out)
     }
 
     /// Temporary files no running download owns: resumable partials whose lock is free,
-    /// and other temporary files older than an hour.
-    pub(crate) fn stale_temps(&self) -> Result<Vec<PathBuf>> {
-        let dir = &self.tmp;
+    /// and other temporary files older than an hour; each with its size.
+    pub(crate) fn stale_temps(&self) -> Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(dir).map_err(io("list", dir))? {
-            let entry = entry.map_err(io("list", dir))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let stale = if let Some(key) = name.strip_suffix(".part") {
-                let lock_path = self.locks.join(format!("{key}.lock"));
-                File::options()
-                    .write(true)
-                    .open(&lock_path)
-                    .map_or(true, |f| f.try_lock().is_ok())
+        for entry in self.tmp.entries()? {
+            let stale = if let Some(key) = entry.name.strip_suffix(".part") {
+                // A lock file that cannot be opened is nobody's lock.
+                self.try_lock(key).map_or(true, |lock| lock.is_some())
             } else {
-                let modified = entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(SystemTime::now());
-                modified.elapsed().is_ok_and(|age| age > STALE_AFTER)
+                entry.modified.elapsed().is_ok_and(|age| age > STALE_AFTER)
             };
             if stale {
-                out.push(entry.path());
+                out.push((entry.name, entry.len));
             }
         }
-        out.sort();
         Ok(out)
     }
 }

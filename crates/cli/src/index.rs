@@ -2,10 +2,11 @@
 
 use crate::validate::{self, Summary};
 use crate::{Outcome, print, warn};
+use anyhow::Context as _;
 use hubtree::Policy;
 use manifest::Profile;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `mhub index`.
 #[derive(clap::Args)]
@@ -101,7 +102,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     if target.as_os_str() == "-" {
         print(&json)?;
     } else {
-        hubtree::write_atomic(&target, json.as_bytes())?;
+        let folder = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .with_context(|| format!("`{}` does not name a file", target.display()))?;
+        hubtree::Dir::open(folder)?.write_atomic(name, json.as_bytes())?;
         print(&format!(
             "wrote {} models to `{}`\n",
             index.models.len(),

@@ -262,25 +262,30 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         bail!("the card would not validate, so it was not written; fix the options above");
     }
     // Every folder below the hub must be a real one: a tree may hold links planted by
-    // whoever it was cloned from, and nothing is written through them.
-    let within = |path: &Path| -> anyhow::Result<()> {
+    // whoever it was cloned from, and nothing is written through them. Each file is
+    // written from the handle of its folder, opened once.
+    let hub = hubtree::Dir::open(&args.hub)?;
+    let within = |path: &Path| -> anyhow::Result<(hubtree::Dir, String)> {
         let rel = path.strip_prefix(&args.hub).unwrap_or(path);
-        if let Some(parent) = rel.parent() {
-            hubtree::create_dirs_within(&args.hub, parent)?;
-        }
-        Ok(())
+        let folder = match rel.parent() {
+            Some(parent) => hub.create_dirs(parent)?,
+            None => hub.clone(),
+        };
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        Ok((folder, name.to_owned()))
     };
     // All folders first, so that a refusal leaves no copied file behind.
-    within(&card_path)?;
-    for (_, link) in &copies {
-        within(&args.hub.join(link))?;
-    }
+    let card_at = within(&card_path)?;
+    let mut targets = Vec::new();
     for (from, link) in &copies {
-        let to = args.hub.join(link);
-        hubtree::copy_atomic(from, &to)
+        targets.push((from, args.hub.join(link), within(&args.hub.join(link))?));
+    }
+    for (from, to, (folder, name)) in targets {
+        folder
+            .copy_atomic(from, &name)
             .with_context(|| format!("cannot copy `{}` to `{}`", from.display(), to.display()))?;
     }
-    hubtree::write_atomic(&card_path, card.as_bytes())?;
+    card_at.0.write_atomic(&card_at.1, card.as_bytes())?;
     print(&format!(
         "{rendered}wrote {shown} ({} warnings); run `mhub index {}` to list it\n",
         report.count(manifest::Severity::Warning),

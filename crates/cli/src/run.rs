@@ -38,40 +38,53 @@ pub(crate) struct Args {
     hub: HubArgs,
 }
 
-/// Reads nested JSON arrays of numbers as a float tensor.
+/// Reads nested JSON arrays of numbers as a float tensor: every row at one depth has the
+/// same length, and numbers sit at one depth only (`[[1, 2], 3]` is refused).
 fn json_tensor(value: &serde_json::Value) -> anyhow::Result<Tensor> {
-    fn walk(
-        v: &serde_json::Value,
-        depth: usize,
-        shape: &mut Vec<usize>,
-        out: &mut Vec<f32>,
-    ) -> anyhow::Result<()> {
+    /// The shape found so far, and the depth numbers sit at once one was seen.
+    struct Walk {
+        shape: Vec<usize>,
+        leaves: Option<usize>,
+        out: Vec<f32>,
+    }
+    fn walk(v: &serde_json::Value, depth: usize, w: &mut Walk) -> anyhow::Result<()> {
         match v {
             serde_json::Value::Array(items) => {
-                if shape.len() == depth {
-                    shape.push(items.len());
-                } else if shape[depth] != items.len() {
+                if w.leaves.is_some_and(|leaves| depth >= leaves) {
+                    bail!("an array where a number should be, at depth {depth}");
+                }
+                if w.shape.len() == depth {
+                    w.shape.push(items.len());
+                } else if w.shape[depth] != items.len() {
                     bail!(
                         "rows of different lengths: {} and {}",
-                        shape[depth],
+                        w.shape[depth],
                         items.len()
                     );
                 }
-                items
-                    .iter()
-                    .try_for_each(|i| walk(i, depth + 1, shape, out))
+                items.iter().try_for_each(|i| walk(i, depth + 1, w))
             }
             #[allow(clippy::cast_possible_truncation)]
             serde_json::Value::Number(n) => {
-                out.push(n.as_f64().context("not a finite number")? as f32);
+                if w.leaves.is_none_or(|leaves| leaves == depth) && w.shape.len() == depth {
+                    w.leaves = Some(depth);
+                } else {
+                    bail!("a number where an array should be, at depth {depth}");
+                }
+                w.out
+                    .push(n.as_f64().context("not a finite number")? as f32);
                 Ok(())
             }
             other => bail!("expected numbers and arrays, found `{other}`"),
         }
     }
-    let (mut shape, mut data) = (Vec::new(), Vec::new());
-    walk(value, 0, &mut shape, &mut data)?;
-    Ok(Tensor::f32(shape, data)?)
+    let mut w = Walk {
+        shape: Vec::new(),
+        leaves: None,
+        out: Vec::new(),
+    };
+    walk(value, 0, &mut w)?;
+    Ok(Tensor::f32(w.shape, w.out)?)
 }
 
 /// Reads an input tensor from a `.npy` file or a `.json` array of numbers.

@@ -168,14 +168,24 @@ fn bounded_read(pipe: impl Read, limit: u64) -> (String, bool) {
 
 /// Runs the worker on one request and returns its report, or its failure as an error.
 fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Result<Report> {
+    let exe =
+        std::env::current_exe().context("cannot find the mhub executable to start a worker")?;
+    exchange_with(Command::new(exe), model, input, limits)
+}
+
+/// [`exchange`] with `program` as the worker, given `__worker` and the limits as arguments.
+fn exchange_with(
+    mut program: Command,
+    model: &Path,
+    input: Option<&Tensor>,
+    limits: Limits,
+) -> anyhow::Result<Report> {
     let request = ProcessRequest {
         model: model.to_owned(),
         input: input.map(to_protocol),
     };
     let body = serde_json::to_vec(&request).context("cannot write the worker's request")?;
-    let exe =
-        std::env::current_exe().context("cannot find the mhub executable to start a worker")?;
-    let mut child = Command::new(exe)
+    let mut child = program
         .arg("__worker")
         .args([
             "--memory-limit",
@@ -271,3 +281,6 @@ fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Res
         ProcessReply::Failed { message } => bail!("{message}"),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,8 +15,10 @@
 //!   on Linux with one `openat2` from a directory handle that may neither escape nor
 //!   follow a link, else by a checked walk; folders, pipes and devices are never opened;
 //! - [`mirror_link`] and [`mirrorable`] are the mirror store's layout and what may go in it;
-//! - [`hash_copy`] is the one hash-while-reading loop and [`write_atomic_via`] the one
-//!   atomic write (temp created exclusively, synced, renamed).
+//! - [`Dir`] is how anything below a root is written: from directory handles, one
+//!   component at a time, never following a link; [`Dir::write_atomic_via`] is the one
+//!   atomic write (temp created exclusively, synced, renamed);
+//! - [`hash_copy`] is the one hash-while-reading loop.
 //!
 //! It does not download (that is `cache`), serve (`server`) or print, and it reads no
 //! environment variable.
@@ -45,6 +47,7 @@
 //! ```
 
 mod cards;
+#[cfg(unix)]
 mod confined;
 mod error;
 mod files;
@@ -53,13 +56,10 @@ mod mirror;
 mod root;
 
 pub use cards::{CardFile, Checked, check_card, check_cards, find_cards, read_card, read_card_in};
-pub use confined::{
-    create_dirs_within, create_private_dir, is_regular_file, open_regular, open_writable,
-};
+#[cfg(unix)]
+pub use confined::{Dir, Entry, Kind};
 pub use error::{Error, Result};
-pub use files::{
-    CopyError, copy_atomic, feed, hash_copy, hash_file, sync_dir, write_atomic, write_atomic_via,
-};
+pub use files::{CopyError, feed, hash_copy, hash_file};
 pub use index::{Built, LeftOut, Policy, build_index, index_entry, index_tree};
 pub use mirror::{
     MIRROR_BLOBS, MIRROR_DIR, MIRROR_LOCKS, MIRROR_TMP, mirror_blobs, mirror_link, mirrorable,

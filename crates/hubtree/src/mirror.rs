@@ -1,6 +1,5 @@
 //! The layout of a hub's mirror store, `<hub>/mirror/`, and which assets of a card it may hold.
 
-use crate::confined::is_regular_file;
 use crate::root::Relative;
 use manifest::{Card, Expected, Sha256};
 use std::path::{Path, PathBuf};
@@ -62,7 +61,10 @@ pub fn mirrored(hub: &Path, card: &Card) -> Vec<(String, Relative)> {
         .into_iter()
         .filter_map(|(link, sha)| {
             let path = Relative::link(&mirror_link(&sha.ok()?))?;
-            is_regular_file(&hub.join(path.as_str())).then(|| (link.to_owned(), path))
+            // A link planted in `mirror/sha256/` is no blob.
+            std::fs::symlink_metadata(hub.join(path.as_str()))
+                .is_ok_and(|m| m.file_type().is_file())
+                .then(|| (link.to_owned(), path))
         })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! Tests for archive extraction: good archives unpack below the top folder, hostile ones are refused and leave nothing behind.
 
+use std::fs;
 use std::path::Path;
 
 use flate2::Compression;
@@ -142,8 +143,12 @@ fn listing(root: &Path) -> Vec<String> {
 /// or the error's message; after an error, nothing may be left.
 fn check(archive: &[u8], limits: Limits, expected: Result<&[&str], &str>) {
     let temp = tempfile::tempdir().unwrap();
-    let dest = temp.path().join("cache").join("src");
-    let result = extract_tar_gz(archive, URL, &dest, &limits);
+    let parent = Dir::open(temp.path())
+        .unwrap()
+        .create_dirs(Path::new("cache"))
+        .unwrap();
+    let dest = parent.join("src");
+    let result = extract_tar_gz(archive, URL, &parent, "src", &limits);
     match (result, expected) {
         (Ok(files), Ok(expected)) => {
             let listing = listing(&dest);
@@ -467,7 +472,14 @@ fn refuses_too_many_bytes() {
     ]);
     let temp = tempfile::tempdir().unwrap();
     assert_eq!(
-        extract_tar_gz(&exact[..], URL, &temp.path().join("src"), &limits).unwrap(),
+        extract_tar_gz(
+            &exact[..],
+            URL,
+            &Dir::open(temp.path()).unwrap(),
+            "src",
+            &limits
+        )
+        .unwrap(),
         2
     );
     let over = tar_gz(&[
@@ -576,7 +588,8 @@ fn leaves_an_existing_folder_alone() {
     fs::create_dir(&dest).unwrap();
     fs::write(dest.join("mine"), "keep").unwrap();
     let archive = tar_gz(&[Item::File("repo-main/a", b"a")]);
-    let error = extract_tar_gz(&archive[..], URL, &dest, &Limits::default()).unwrap_err();
+    let parent = Dir::open(temp.path()).unwrap();
+    let error = extract_tar_gz(&archive[..], URL, &parent, "src", &Limits::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
         format!("cannot create `{}`", dest.display())

@@ -6,7 +6,7 @@ use crate::archive;
 use crate::error::{Error, Result, io};
 use crate::results::{Info, Pulled};
 use manifest::{Entrypoint, Hubconf};
-use std::fs::{self, File};
+use std::fs;
 use std::path::PathBuf;
 use uid::{RepoRef, Uid};
 
@@ -128,20 +128,23 @@ impl Hub {
         }
         let url = self.archive_url(repo);
         let url = self.fetcher.url(&url)?;
+        let tmp = store.tmp();
         let archive_file = store.unique_temp("archive");
         let result = self
             .fetcher
-            .download(&url, &archive_file, None, Some(MAX_ARCHIVE), progress)
+            .download(&url, tmp, &archive_file, None, Some(MAX_ARCHIVE), progress)
             .and_then(|_| {
                 let staging = store.unique_temp("repo");
-                let file = File::open(&archive_file).map_err(io("open", &archive_file))?;
-                archive::extract_tar_gz(file, url.as_str(), &staging, &archive::Limits::default())?;
-                if dir.exists() {
-                    fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
-                }
-                fs::rename(&staging, &dir).map_err(io("rename", &staging))
+                let file = tmp.open_regular(&archive_file)?.ok_or_else(|| {
+                    io("open", tmp.join(&archive_file))(std::io::ErrorKind::NotFound.into())
+                })?;
+                let limits = archive::Limits::default();
+                archive::extract_tar_gz(file, url.as_str(), tmp, &staging, &limits)?;
+                let repos = store.repos()?;
+                repos.remove_all(&name)?;
+                Ok(tmp.rename(&staging, &repos, &name)?)
             });
-        let _ = fs::remove_file(&archive_file);
+        let _ = tmp.remove_file(&archive_file);
         result.map(|()| dir)
     }
 }

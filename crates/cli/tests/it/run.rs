@@ -193,6 +193,63 @@ fn wrong_inputs_are_clear_errors() {
 }
 
 #[test]
+fn json_inputs_of_every_wrong_shape_are_clear_errors() {
+    let cache = tempfile::tempdir().expect("temp");
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let cases: [(&str, &str, &str); 9] = [
+        ("ragged", "[[1, 2], [3]]", "rows of different lengths"),
+        (
+            "number-after-row",
+            "[[1, 2, 3, 4], 5]",
+            "a number where an array should be",
+        ),
+        (
+            "row-after-number",
+            "[5, [1, 2, 3, 4]]",
+            "an array where a number should be",
+        ),
+        (
+            "empty-row-then-number",
+            "[[], 1]",
+            "a number where an array should be",
+        ),
+        (
+            "string",
+            "[[\"5.1\", 3.5, 1.4, 0.2]]",
+            "expected numbers and arrays",
+        ),
+        ("deep", &deep, "is not JSON"),
+        ("huge", "[[1e999, 1, 1, 1]]", "is not JSON"),
+        ("empty", "", "is not JSON"),
+        (
+            "object",
+            "{\"x\": [1, 2, 3, 4]}",
+            "expected numbers and arrays",
+        ),
+    ];
+    for (name, text, says) in cases {
+        let input = cache.path().join(format!("{name}.json"));
+        std::fs::write(&input, text).expect("write");
+        let out = mhub(
+            cache.path(),
+            &[
+                "run",
+                "mhub/cpu/1.0/iris_v1.0_iris",
+                "-i",
+                input.to_str().expect("utf-8"),
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(says),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
+#[test]
 fn local_models_run_in_a_limited_worker() {
     let cache = tempfile::tempdir().expect("temp");
     let info = mhub(cache.path(), &["info", "hub/models/digits/model.onnx"]);

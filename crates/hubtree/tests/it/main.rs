@@ -1,9 +1,11 @@
-//! Integration tests of hubtree: the index policy on real trees, atomic writes and hashing on real files and links.
+//! Integration tests of hubtree: the index policy on real trees, writes from directory handles and hashing on real files and links.
 
 use hubtree::{Policy, build_index, check_cards, find_cards, index_tree};
 use manifest::{Profile, Sha256};
 use std::fs;
 use std::path::Path;
+
+mod dirs;
 
 const GOOD: &str = "mindspore/ascend/1.0/good_v1_cifar10";
 
@@ -177,7 +179,6 @@ fn hashing_while_copying_stops_at_the_limit() {
     assert!(matches!(err, hubtree::CopyError::TooLong { read } if read > 299_999));
 }
 
-#[cfg(unix)]
 #[test]
 fn an_atomic_write_never_goes_through_a_planted_link() {
     let dir = tempfile::tempdir().expect("temp");
@@ -186,7 +187,10 @@ fn an_atomic_write_never_goes_through_a_planted_link() {
     let temp = dir.path().join("planted.tmp");
     std::os::unix::fs::symlink(&victim, &temp).expect("link");
     let target = dir.path().join("index.json");
-    let err = hubtree::write_atomic_via(&temp, &target, b"{}").expect_err("a link at the temp");
+    let folder = hubtree::Dir::open(dir.path()).expect("open");
+    let err = folder
+        .write_atomic_via(&folder, "planted.tmp", "index.json", b"{}")
+        .expect_err("a link at the temp");
     assert!(
         matches!(
             err,
@@ -199,7 +203,7 @@ fn an_atomic_write_never_goes_through_a_planted_link() {
     );
     assert_eq!(fs::read_to_string(&victim).expect("victim"), "keep me");
     assert!(!target.exists());
-    hubtree::write_atomic(&target, b"{}").expect("write");
+    folder.write_atomic("index.json", b"{}").expect("write");
     assert_eq!(fs::read(&target).expect("read"), b"{}");
     let left: Vec<_> = fs::read_dir(dir.path())
         .expect("list")
