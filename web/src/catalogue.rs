@@ -122,56 +122,159 @@ impl Filters {
         }
         next
     }
+}
 
-    /// Whether `entry` passes the search text and every chosen facet but `except`.
-    fn admits(&self, entry: &IndexEntry, except: Option<Facet>) -> bool {
-        let haystack = [
-            Some(entry.uid.as_str()),
-            Some(entry.title.as_str()),
-            entry.summary.as_deref(),
-            entry.task.as_deref(),
-            entry.dataset.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-        let words_match = self
+/// An index made ready for searching, once per index: each entry's search text in lower
+/// case, and its facet values as numbers into each facet's sorted list of values. A
+/// keystroke then costs one pass over flat arrays, with no string built per entry.
+#[derive(Debug, Default)]
+pub struct Searchable {
+    /// Per entry: UID, title, summary, task and dataset, in lower case.
+    texts: Vec<String>,
+    /// Per facet (in [`Facet::ALL`] order): every value any entry has, sorted.
+    values: Vec<Vec<String>>,
+    /// Per facet: where each entry's value ids start in `ids` (one more than the entries).
+    starts: Vec<Vec<u32>>,
+    /// Per facet: the value ids of every entry, one entry after another.
+    ids: Vec<Vec<u32>>,
+}
+
+/// What a set of [`Filters`] selects from a [`Searchable`] index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The positions of the matching entries in the index, in index order.
+    pub shown: Vec<usize>,
+    /// For each facet, every value with the number of entries that would match if it were
+    /// chosen (the other filters staying as they are), sorted by value.
+    pub facets: Vec<(Facet, Vec<(String, usize)>)>,
+}
+
+impl Searchable {
+    /// Prepares `entries` for [`Searchable::select`].
+    pub fn new(entries: &[IndexEntry]) -> Searchable {
+        let texts = entries
+            .iter()
+            .map(|e| {
+                let mut text = String::with_capacity(e.uid.len() + e.title.len() + 64);
+                for part in [
+                    Some(e.uid.as_str()),
+                    Some(e.title.as_str()),
+                    e.summary.as_deref(),
+                    e.task.as_deref(),
+                    e.dataset.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    text.push_str(&part.to_lowercase());
+                    text.push(' ');
+                }
+                text
+            })
+            .collect();
+        let (mut values, mut starts, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        for facet in Facet::ALL {
+            let per_entry: Vec<Vec<String>> = entries.iter().map(|e| facet.values(e)).collect();
+            let mut all: Vec<String> = per_entry.iter().flatten().cloned().collect();
+            all.sort();
+            all.dedup();
+            let mut facet_starts = Vec::with_capacity(entries.len() + 1);
+            let mut facet_ids = Vec::new();
+            for entry_values in &per_entry {
+                facet_starts.push(index_u32(facet_ids.len()));
+                for value in entry_values {
+                    if let Ok(id) = all.binary_search(value) {
+                        facet_ids.push(index_u32(id));
+                    }
+                }
+            }
+            facet_starts.push(index_u32(facet_ids.len()));
+            values.push(all);
+            starts.push(facet_starts);
+            ids.push(facet_ids);
+        }
+        Searchable {
+            texts,
+            values,
+            starts,
+            ids,
+        }
+    }
+
+    /// The value ids of entry `i` for the facet at position `f`.
+    fn ids_of(&self, f: usize, i: usize) -> &[u32] {
+        let (start, end) = (self.starts[f][i], self.starts[f][i + 1]);
+        &self.ids[f][start as usize..end as usize]
+    }
+
+    /// The entries `filters` admits (every word of the query in the entry's text, every
+    /// chosen facet value among the entry's), and the facet counts, in one pass.
+    pub fn select(&self, filters: &Filters) -> Selection {
+        let words: Vec<String> = filters
             .query
             .split_whitespace()
-            .all(|word| haystack.contains(&word.to_lowercase()));
-        words_match
-            && self
-                .chosen
-                .iter()
-                .filter(|(facet, _)| Some(**facet) != except)
-                .all(|(facet, value)| facet.values(entry).iter().any(|v| v == value))
-    }
-
-    /// The entries that pass every filter, in index order.
-    pub fn apply<'a>(&self, entries: &'a [IndexEntry]) -> Vec<&'a IndexEntry> {
-        entries.iter().filter(|e| self.admits(e, None)).collect()
-    }
-
-    /// For each facet, every value with the number of entries that would match if it were chosen
-    /// (the other filters staying as they are), sorted by value.
-    pub fn facets(&self, entries: &[IndexEntry]) -> Vec<(Facet, Vec<(String, usize)>)> {
-        Facet::ALL
-            .into_iter()
-            .map(|facet| {
-                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                for entry in entries {
-                    // Values of the facet itself are always listed, so that a choice can be changed.
-                    for value in facet.values(entry) {
-                        let count = counts.entry(value).or_default();
-                        if self.admits(entry, Some(facet)) {
-                            *count += 1;
+            .map(str::to_lowercase)
+            .collect();
+        // Per facet: not filtered (`None`), or the chosen value's id (`Some(None)`: a
+        // value no entry has, which admits nothing).
+        let chosen: Vec<Option<Option<u32>>> = Facet::ALL
+            .iter()
+            .enumerate()
+            .map(|(f, facet)| {
+                filters
+                    .chosen
+                    .get(facet)
+                    .map(|value| self.values[f].binary_search(value).ok().map(index_u32))
+            })
+            .collect();
+        let mut counts: Vec<Vec<usize>> = self.values.iter().map(|v| vec![0; v.len()]).collect();
+        let mut shown = Vec::new();
+        for (i, text) in self.texts.iter().enumerate() {
+            if !words.iter().all(|w| text.contains(w.as_str())) {
+                continue;
+            }
+            // The facets this entry fails: with none it is shown and counts everywhere;
+            // with one it counts for that facet only (choosing another value there could
+            // admit it); with more it counts nowhere.
+            let (mut failed, mut failures) = (0, 0);
+            for (f, want) in chosen.iter().enumerate() {
+                if let Some(want) = want
+                    && !want.is_some_and(|id| self.ids_of(f, i).contains(&id))
+                {
+                    failed = f;
+                    failures += 1;
+                    if failures > 1 {
+                        break;
+                    }
+                }
+            }
+            match failures {
+                0 => {
+                    shown.push(i);
+                    for (f, facet_counts) in counts.iter_mut().enumerate() {
+                        for &id in self.ids_of(f, i) {
+                            facet_counts[id as usize] += 1;
                         }
                     }
                 }
-                (facet, counts.into_iter().collect())
-            })
-            .collect()
+                1 => {
+                    for &id in self.ids_of(failed, i) {
+                        counts[failed][id as usize] += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let facets = Facet::ALL
+            .into_iter()
+            .zip(self.values.iter().zip(counts))
+            .map(|(facet, (values, counts))| (facet, values.iter().cloned().zip(counts).collect()))
+            .collect();
+        Selection { shown, facets }
     }
+}
+
+/// A position as the `u32` the flat arrays hold (an index has far fewer than 2^32 values).
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }

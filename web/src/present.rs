@@ -161,3 +161,21 @@ pub fn concrete_shape(shape: &[i64]) -> Vec<usize> {
         .map(|d| usize::try_from(*d).ok().filter(|d| *d > 0).unwrap_or(1))
         .collect()
 }
+
+/// Where a card's `featured-image` is: a picture in its publisher's `static/images/`
+/// folder (MindSpore Hub's layout: `assets/<publisher>/static/images/<name>`), or an
+/// `http(s)` url; `None` for `no-image` and for anything else.
+pub fn featured_image(uid: &str, name: &str) -> Option<String> {
+    let name = name.trim();
+    if name.starts_with("https://") || name.starts_with("http://") {
+        return crate::markdown::is_safe_url(name).then(|| name.to_owned());
+    }
+    let plain = !name.is_empty()
+        && name != "no-image"
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let publisher = uid.split('/').next().filter(|p| !p.is_empty())?;
+    plain.then(|| format!("assets/{publisher}/static/images/{name}"))
+}

@@ -1,10 +1,11 @@
 //! Unit tests of the DOM-free logic: routes, filters, markdown, presentation.
 
-use crate::catalogue::{Facet, Filters};
-use crate::markdown::{is_safe_url, render, safe_href};
+use crate::catalogue::{Facet, Filters, Searchable, Selection};
+use crate::markdown::{is_safe_url, render, resolve, safe_href};
 use crate::percent::{decode, encode};
 use crate::present::{
-    bytes, commands, concrete_shape, labels, marked_lines, median, millis, numbers, offset, top_k,
+    bytes, commands, concrete_shape, featured_image, labels, marked_lines, median, millis, numbers,
+    offset, top_k,
 };
 use crate::route::Route;
 use manifest::{Index, IndexEntry, Severity};
@@ -76,50 +77,147 @@ fn demo_index() -> Index {
     serde_json::from_str(&text).unwrap()
 }
 
-fn uids(entries: &[&IndexEntry]) -> Vec<String> {
-    entries.iter().map(|e| e.uid.clone()).collect()
+fn uids(index: &Index, selection: &Selection) -> Vec<String> {
+    selection
+        .shown
+        .iter()
+        .map(|&i| index.models[i].uid.clone())
+        .collect()
 }
 
 #[test]
 fn search_and_facets_on_the_demo_hub() {
     let index = demo_index();
-    let all = Filters::default();
-    assert_eq!(all.apply(&index.models).len(), index.models.len());
-
-    let digits = Filters::from_query("q=DIGITS");
+    let searchable = Searchable::new(&index.models);
+    let select = |query: &str| searchable.select(&Filters::from_query(query));
+    assert_eq!(select("").shown.len(), index.models.len());
     assert_eq!(
-        uids(&digits.apply(&index.models)),
+        uids(&index, &select("q=DIGITS")),
         ["mhub/cpu/1.0/digits_v1.0_digits"]
     );
-
-    let two_words = Filters::from_query("q=imagenet+squeeze");
     assert_eq!(
-        uids(&two_words.apply(&index.models)),
+        uids(&index, &select("q=imagenet+squeeze")),
         ["onnx/cpu/1.0/squeezenet_v1.0_imagenet"]
     );
-
-    let onnx_publisher = Filters::from_query("publisher=onnx");
-    assert_eq!(onnx_publisher.apply(&index.models).len(), 3);
-
+    let onnx_publisher = select("publisher=onnx");
+    assert_eq!(onnx_publisher.shown.len(), 3);
     // Facet counts ignore the facet's own choice, so other values stay selectable.
-    let facets = onnx_publisher.facets(&index.models);
-    let publishers = &facets
-        .iter()
-        .find(|(f, _)| *f == Facet::Publisher)
-        .unwrap()
-        .1;
-    assert!(publishers.contains(&("onnx".to_owned(), 3)));
-    assert!(publishers.contains(&("mhub".to_owned(), 2)));
-    let formats = &facets.iter().find(|(f, _)| *f == Facet::Format).unwrap().1;
-    assert!(formats.contains(&("onnx".to_owned(), 3)));
+    let facet = |facet: Facet| {
+        onnx_publisher
+            .facets
+            .iter()
+            .find(|(f, _)| *f == facet)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert!(facet(Facet::Publisher).contains(&("onnx".to_owned(), 3)));
+    assert!(facet(Facet::Publisher).contains(&("mhub".to_owned(), 2)));
+    assert!(facet(Facet::Format).contains(&("onnx".to_owned(), 3)));
     // Labels exist on the hub but not among the onnx publisher's models.
-    assert!(formats.contains(&("labels".to_owned(), 0)));
+    assert!(facet(Facet::Format).contains(&("labels".to_owned(), 0)));
+    // A value no model has admits nothing, and is not listed.
+    assert!(select("task=nothing-like-it").shown.is_empty());
+}
+
+/// What the filters select, worked out the plain way: every entry's text built and
+/// searched, every facet count from a scan of its own.
+fn plain_selection(entries: &[IndexEntry], filters: &Filters) -> Selection {
+    let admits = |entry: &IndexEntry, except: Option<Facet>| {
+        let text = [
+            Some(entry.uid.as_str()),
+            Some(entry.title.as_str()),
+            entry.summary.as_deref(),
+            entry.task.as_deref(),
+            entry.dataset.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+        filters
+            .query
+            .split_whitespace()
+            .all(|w| text.contains(&w.to_lowercase()))
+            && filters
+                .chosen
+                .iter()
+                .filter(|(f, _)| Some(**f) != except)
+                .all(|(f, v)| f.values(entry).contains(v))
+    };
+    let shown = (0..entries.len())
+        .filter(|&i| admits(&entries[i], None))
+        .collect();
+    let facets = Facet::ALL
+        .into_iter()
+        .map(|facet| {
+            let mut counts = std::collections::BTreeMap::<String, usize>::new();
+            for entry in entries {
+                for value in facet.values(entry) {
+                    *counts.entry(value).or_default() += usize::from(admits(entry, Some(facet)));
+                }
+            }
+            (facet, counts.into_iter().collect())
+        })
+        .collect();
+    Selection { shown, facets }
+}
+
+#[test]
+fn the_one_pass_selection_agrees_with_the_plain_one() {
+    let mut entries = demo_index().models;
+    // Entries with many values per facet, some without a task or a summary.
+    let template = entries[0].clone();
+    for i in 0..300 {
+        let mut entry = template.clone();
+        entry.uid = format!(
+            "pub{}/{}/1.{}/m{i}_v1.0_d{}",
+            i % 5,
+            ["cpu", "gpu"][i % 2],
+            i % 3,
+            i % 7
+        );
+        entry.title = format!("Model {i} ÉTÉ");
+        entry.summary = (i % 4 != 0).then(|| format!("summary {} of a model", i % 11));
+        entry.task = (i % 6 != 0).then(|| format!("cv-task{}", i % 4));
+        entry.dataset = Some(format!("d{}", i % 7));
+        entry.backends = vec![["cpu", "gpu"][i % 2].to_owned()];
+        entry.version = format!("1.{}", i % 3);
+        entries.push(entry);
+    }
+    let searchable = Searchable::new(&entries);
+    let queries = [
+        "",
+        "q=model",
+        "q=été",
+        "q=summary+3",
+        "q=m1",
+        "q=nothing",
+        "publisher=pub2",
+        "task=cv-task1&dataset=d3",
+        "q=model&publisher=pub1&backend=gpu&version=1.2",
+        "format=onnx",
+        "format=onnx&publisher=mhub",
+        "q=DIGITS&format=labels",
+        "task=unknown&dataset=d1",
+        "publisher=pub0&publisher=pub3",
+    ];
+    for query in queries {
+        let filters = Filters::from_query(query);
+        assert_eq!(
+            searchable.select(&filters),
+            plain_selection(&entries, &filters),
+            "{query}"
+        );
+    }
 }
 
 #[test]
 fn markdown_escapes_html_and_unsafe_links() {
     let html = render(
         "# Title\n\n<script>alert(1)</script>\n\nText <img src=x onerror=alert(1)> here.\n\n[ok](https://mindspore.cn) [bad](javascript:alert(1)) [tab](java\tscript:alert(1)) ![i](data:image/svg+xml,x)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "",
     );
     assert!(html.contains("<h1>Title</h1>"), "{html}");
     assert!(!html.contains("<script"), "{html}");
@@ -132,6 +230,57 @@ fn markdown_escapes_html_and_unsafe_links() {
     assert!(!html.contains("javascript"), "{html}");
     assert!(!html.contains("data:"), "{html}");
     assert!(html.contains("<table>"), "{html}");
+}
+
+#[test]
+fn relative_links_resolve_against_the_cards_folder() {
+    let base = "assets/pub/1.6/";
+    for (url, expected) in [
+        ("../static/images/a.png", "assets/pub/static/images/a.png"),
+        ("./b.md", "assets/pub/1.6/b.md"),
+        ("b.md#part", "assets/pub/1.6/b.md#part"),
+        ("../../../../../etc/passwd", "etc/passwd"),
+        ("x/../y/", "assets/pub/1.6/y/"),
+        ("#top", "#top"),
+        ("?q=1", "?q=1"),
+        ("/static/a.png", "/static/a.png"),
+        ("//cdn.example/a.png", "//cdn.example/a.png"),
+        ("https://a/b.png", "https://a/b.png"),
+        ("mailto:x@y", "mailto:x@y"),
+        ("a/b:c", "assets/pub/1.6/a/b:c"),
+    ] {
+        assert_eq!(resolve(base, url), expected, "{url}");
+    }
+    let html = render("![pic](../static/images/a.png) [bad](javascript:x)", base);
+    assert!(
+        html.contains(r#"src="assets/pub/static/images/a.png""#),
+        "{html}"
+    );
+    assert!(html.contains(r##"href="#""##), "{html}");
+}
+
+#[test]
+fn featured_images_come_from_the_publishers_static_folder() {
+    let uid = "mindspore/1.6/alexnet_cifar10";
+    assert_eq!(
+        featured_image(uid, "alexnet.jpg").as_deref(),
+        Some("assets/mindspore/static/images/alexnet.jpg")
+    );
+    assert_eq!(
+        featured_image(uid, "https://h/a.png").as_deref(),
+        Some("https://h/a.png")
+    );
+    for refused in [
+        "no-image",
+        "",
+        "../x.png",
+        "a/b.png",
+        ".hidden",
+        "javascript:x",
+        "a b.png",
+    ] {
+        assert_eq!(featured_image(uid, refused), None, "{refused}");
+    }
 }
 
 #[test]

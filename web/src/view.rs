@@ -64,6 +64,12 @@ fn page_address() -> String {
         .unwrap_or_default()
 }
 
+thread_local! {
+    /// How many times the hash changed: a page keyed on it starts afresh from the URL on
+    /// every navigation, even one to the address it already shows.
+    static NAVIGATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 fn current_route() -> Route {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -81,7 +87,10 @@ pub fn App() -> Html {
     {
         let route = route.clone();
         use_effect_with((), move |()| {
-            let listener = Closure::<dyn Fn()>::new(move || route.set(current_route()));
+            let listener = Closure::<dyn Fn()>::new(move || {
+                NAVIGATIONS.set(NAVIGATIONS.get() + 1);
+                route.set(current_route());
+            });
             let window = web_sys::window();
             if let Some(w) = &window {
                 let _ = w.add_event_listener_with_callback(
@@ -115,22 +124,11 @@ pub fn App() -> Html {
             });
         });
     }
-    // Filter changes replace the history entry instead of adding one per keystroke.
-    let replace = {
-        let route = route.clone();
-        Callback::from(move |next: Route| {
-            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&next.to_hash()));
-            }
-            route.set(next);
-        })
-    };
-
     let page = match &*route {
         Route::Validate => html! { <validate::ValidatePage /> },
         Route::Catalogue(filters) => match &*index {
             Load::Ready(index) => html! {
-                <browse::Catalogue index={Rc::clone(index)} filters={filters.clone()} on_change={replace} />
+                <browse::Catalogue key={NAVIGATIONS.get()} index={Rc::clone(index)} filters={filters.clone()} />
             },
             Load::Loading => {
                 html! { <p class="status" role="status">{ "Loading the hub index…" }</p> }

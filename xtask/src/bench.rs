@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod catalogue;
 mod serve;
 mod web;
 
@@ -18,10 +19,10 @@ pub(crate) fn run(root: &Path, which: Option<&str>) -> Result<(), String> {
         Some("pull") => pull(root),
         Some("infer") => infer(root),
         Some("serve") => serve::run(root),
-        // `cargo xtask bench web [--dev]`: its options follow its name.
+        // `cargo xtask bench web [--dev] [catalogue | infer]`: its options follow its name.
         Some("web") => web::run(root, &std::env::args().skip(3).collect::<Vec<_>>()),
         Some(other) => Err(format!(
-            "unknown benchmark `{other}`; available: validate, pull, infer, serve, web [--dev]"
+            "unknown benchmark `{other}`; available: validate, pull, infer, serve, web [--dev] [catalogue | infer]"
         )),
     }
 }

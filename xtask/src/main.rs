@@ -16,7 +16,7 @@ mod web;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <ci | tidy | web [--dev] | bench [validate|pull|infer|serve|web [--dev]] | models | fuzz [SECONDS] [TARGET...]>";
+const USAGE: &str = "usage: cargo xtask <ci | tidy | web [--dev] | bench [validate|pull|infer|serve|web [--dev] [catalogue|infer]] | models | fuzz [SECONDS] [TARGET...]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -4,6 +4,7 @@ use crate::cards::{Checked, check_cards, find_cards};
 use crate::error::{Error, Result, io};
 use crate::mirror::mirrored;
 use manifest::{Card, Index, IndexEntry, Profile};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use uid::Uid;
 
@@ -57,6 +58,15 @@ pub fn index_entry(hub: &Path, uid: &Uid, card: &Card) -> IndexEntry {
 /// `policy` says.
 pub fn build_index(hub: &Path, checked: &[Checked], policy: Policy) -> Result<Built> {
     let root = hub.canonicalize().map_err(io("read", hub))?;
+    // Each translation inside the tree, by the card path of the card it translates.
+    let twins: HashMap<String, &str> = checked
+        .iter()
+        .filter(|c| !escapes(&root, &c.file.path))
+        .filter_map(|c| {
+            let path = c.file.card_path.as_deref()?;
+            Some((manifest::english_sibling(path)?, path))
+        })
+        .collect();
     let mut entries = Vec::new();
     let mut listed = Vec::new();
     let mut left_out = Vec::new();
@@ -73,7 +83,11 @@ pub fn build_index(hub: &Path, checked: &[Checked], policy: Policy) -> Result<Bu
             }
             Ok(report) => match &report.uid {
                 Some(uid) => {
-                    entries.push(index_entry(hub, uid, &report.card));
+                    let mut entry = index_entry(hub, uid, &report.card);
+                    entry.translation = twins
+                        .get(&uid.card_path())
+                        .map(|path| format!("assets/{path}"));
+                    entries.push(entry);
                     listed.push((uid.clone(), report.card.clone()));
                     None
                 }

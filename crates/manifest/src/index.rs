@@ -50,6 +50,9 @@ pub struct IndexEntry {
     /// The card's assets; `mirror` says where the hub serves its own copy of one.
     #[serde(default)]
     pub assets: Vec<Asset>,
+    /// The card's Chinese twin beside it (`assets/…/<name>_cn.md`), when the hub has one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub translation: Option<String>,
 }
 
 impl IndexEntry {
@@ -83,6 +86,7 @@ impl IndexEntry {
             summary: card.summary.clone(),
             license: card.license.clone(),
             assets: card.assets.clone(),
+            translation: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::tryit::TryIt;
 use super::{Load, error_box, fetch_text, hub_url};
 use crate::markdown;
-use crate::present::{bytes, commands};
+use crate::present::{bytes, commands, featured_image};
 use manifest::{Card, IndexEntry, Options};
 use yew::prelude::*;
 
@@ -19,10 +19,15 @@ pub struct Props {
 #[component]
 pub fn ModelPage(props: &Props) -> Html {
     let card = use_state(|| Load::<String>::Loading);
+    // Whether the card's Chinese twin is shown instead of it.
+    let chinese = use_state_eq(|| false);
     {
         let card = card.clone();
         let path = match &props.entry {
-            Load::Ready(Some(entry)) => Some(entry.card.clone()),
+            Load::Ready(Some(entry)) => Some(match (&entry.translation, *chinese) {
+                (Some(twin), true) => twin.clone(),
+                _ => entry.card.clone(),
+            }),
             _ => None,
         };
         use_effect_with(path, move |path| {
@@ -57,7 +62,11 @@ pub fn ModelPage(props: &Props) -> Html {
         Load::Failed(message) => return error_box("The card is not available", message),
         Load::Ready(source) => source,
     };
-    let card_path = entry.card.trim_start_matches("assets/");
+    let shown_path = match (&entry.translation, *chinese) {
+        (Some(twin), true) => twin.as_str(),
+        _ => entry.card.as_str(),
+    };
+    let card_path = shown_path.trim_start_matches("assets/");
     let card: Card = manifest::check(
         source,
         &Options {
@@ -66,7 +75,26 @@ pub fn ModelPage(props: &Props) -> Html {
         },
     )
     .card;
-    let body = markdown::render(manifest::body(source));
+    // Relative links and pictures are the card's own: resolved against its folder.
+    let folder = &shown_path[..shown_path.rfind('/').map_or(0, |i| i + 1)];
+    let body = markdown::render(manifest::body(source), folder);
+    let featured = card
+        .featured_image
+        .as_deref()
+        .and_then(|name| featured_image(&entry.uid, name));
+    let toggle = entry.translation.as_ref().map(|_| {
+        let now = *chinese;
+        let chinese = chinese.clone();
+        let onclick = Callback::from(move |_: MouseEvent| chinese.set(!now));
+        let (label, lang) = if now {
+            ("English", "en")
+        } else {
+            ("中文", "zh")
+        };
+        html! {
+            <button type="button" class="lang" onclick={onclick} lang={lang}>{ label }</button>
+        }
+    });
     let image_input = card.inputs.first().is_some_and(|i| i.image.is_some());
     let (pull, run) = commands(&hub_url(), &entry.uid, image_input);
     let onnx = entry
@@ -87,6 +115,10 @@ pub fn ModelPage(props: &Props) -> Html {
             <a class="back" href="#/">{ "← All models" }</a>
             <h1>{ &entry.title }</h1>
             <code class="uid">{ &entry.uid }</code>
+            { for toggle }
+            if let Some(src) = featured {
+                <img class="featured" src={src} alt={format!("{} featured image", entry.title)} />
+            }
             { for entry.summary.iter().map(|s| html! { <p class="lead">{ s }</p> }) }
             <div class="commands">
                 <CopyLine text={pull} />

@@ -174,6 +174,131 @@ fn the_catalogue_lists_and_filters_the_demo_models() {
     browser.wait("document.querySelectorAll('li.model').length === 2");
 }
 
+/// A hub of `count` copies of the demo's GoogleNet card, each its own model, and the
+/// demo's sample picture in the publisher's `static/images/`.
+fn generated_hub(count: usize, extra: &str, body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp");
+    let card =
+        std::fs::read_to_string(demo().join("assets/mindspore/ascend/0.7/googlenet_v1_cifar10.md"))
+            .expect("demo card");
+    let folder = dir.path().join("assets/mindspore/ascend/0.7");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    for i in 0..count {
+        let text = card
+            .replace("GoogleNet", &format!("GoogleNet{i:05}"))
+            .replace("googlenet", &format!("googlenet{i:05}"))
+            .replacen("\n---\n", &format!("\n---\n\n{extra}"), 1)
+            + body;
+        std::fs::write(folder.join(format!("googlenet{i:05}_v1_cifar10.md")), text).expect("card");
+    }
+    let images = dir.path().join("assets/mindspore/static/images");
+    std::fs::create_dir_all(&images).expect("mkdir");
+    std::fs::copy(
+        demo().join("models/digits/sample.png"),
+        images.join("pic.png"),
+    )
+    .expect("picture");
+    dir
+}
+
+#[test]
+fn a_long_catalogue_renders_only_the_rows_on_screen() {
+    let hub = generated_hub(2_000, "", "");
+    let server = serve(hub.path());
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", server.url));
+    browser.wait("document.querySelector('.count') && document.querySelector('.count').textContent === '2000 of 2000 models'");
+    browser.wait("document.querySelectorAll('li.model').length > 0");
+    let rendered: usize = browser
+        .eval_string("return String(document.querySelectorAll('li.model').length)")
+        .parse()
+        .expect("a number");
+    assert!(rendered < 100, "{rendered} of 2000 cards are in the page");
+    // The list is as tall as all of its rows: scrolling to its end shows the last model.
+    browser.eval_string("window.scrollTo(0, document.body.scrollHeight); return ''");
+    browser.wait("document.querySelector('li.model[data-uid=\"mindspore/ascend/0.7/googlenet01999_v1_cifar10\"]') !== null");
+    assert!(
+        browser
+            .eval_string("return String(document.querySelectorAll('li.model').length)")
+            .parse::<usize>()
+            .expect("a number")
+            < 100
+    );
+    browser.screenshot(&screenshots().join("catalogue-long.png"));
+    // Searching from the bottom of the list shows the one match at the top.
+    browser.eval_string("window.scrollTo(0, 0); return ''");
+    let search = browser.find("input.query");
+    browser.send_keys(&search, "googlenet01234");
+    browser.wait("document.querySelectorAll('li.model').length === 1");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('li.model').dataset.uid"),
+        "mindspore/ascend/0.7/googlenet01234_v1_cifar10"
+    );
+    assert_eq!(
+        browser.eval_string("return location.hash"),
+        "#/?q=googlenet01234"
+    );
+}
+
+#[test]
+fn a_card_with_a_chinese_twin_offers_it() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mindspore/ascend/0.7/resnet50_v1.5_cifar10",
+        server.url
+    ));
+    browser.wait("document.querySelector('button.lang') && document.querySelector('.body h2')");
+    let english = browser.eval_string("return document.querySelector('.body').textContent");
+    browser.click(&browser.find("button.lang"));
+    browser.wait("document.querySelector('button.lang') && document.querySelector('button.lang').textContent === 'English' && document.querySelector('.body')");
+    let chinese = browser.eval_string("return document.querySelector('.body').textContent");
+    assert_ne!(english, chinese);
+    assert!(
+        chinese
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{chinese}"
+    );
+    browser.click(&browser.find("button.lang"));
+    browser.wait("document.querySelector('button.lang').textContent === '中文' && document.querySelector('.body')");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.body').textContent"),
+        english
+    );
+    // The catalogue marks the cards that have one.
+    browser.goto(&format!("{}/#/?q=resnet50", server.url));
+    browser.wait("document.querySelector('li.model .tag.lang') !== null");
+}
+
+#[test]
+fn a_model_page_shows_its_featured_image_and_the_hubs_pictures() {
+    let hub = generated_hub(
+        1,
+        "featured-image: pic.png\n\n",
+        "\n![diagram](../../static/images/pic.png)\n",
+    );
+    let server = serve(hub.path());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mindspore/ascend/0.7/googlenet00000_v1_cifar10",
+        server.url
+    ));
+    browser.wait("document.querySelector('img.featured') && document.querySelector('img.featured').complete && document.querySelector('.body img') && document.querySelector('.body img').complete");
+    for img in ["img.featured", ".body img"] {
+        let src = browser.eval_string(&format!("return document.querySelector('{img}').src"));
+        assert_eq!(
+            src,
+            format!("{}/assets/mindspore/static/images/pic.png", server.url),
+            "{img}"
+        );
+        let width = browser.eval_string(&format!(
+            "return String(document.querySelector('{img}').naturalWidth)"
+        ));
+        assert_ne!(width, "0", "{img} did not load");
+    }
+}
+
 #[test]
 fn a_model_mhub_cannot_run_offers_pull_only() {
     let server = serve(&demo());

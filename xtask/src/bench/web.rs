@@ -1,4 +1,4 @@
-//! `cargo xtask bench web`: in-page inference latency in headless Chromium, mhub's worker next to onnxruntime-web, and the `.wasm` sizes.
+//! `cargo xtask bench web`: the catalogue's speed (see `catalogue.rs`), in-page inference latency in headless Chromium, mhub's worker next to onnxruntime-web, and the `.wasm` sizes.
 //!
 //! The page (`xtask/bench-web/`) is served with the app's `web/dist` and onnxruntime-web's files by
 //! `mhub serve` over the demo hub, so page, worker and models are same-origin. This module drives it
@@ -48,16 +48,15 @@ const WORKER: [&str; 3] = ["infer-worker.js", "infer.js", "infer_bg.wasm"];
 
 /// Builds what is measured (the release app unless `--dev`), measures it, prints the tables.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let dev = match args {
-        [] => false,
-        [flag] if flag == "--dev" => true,
-        _ => {
-            return Err(format!(
-                "unknown option `{}`; usage: cargo xtask bench web [--dev]",
-                args.join(" ")
-            ));
+    let usage = "usage: cargo xtask bench web [--dev] [catalogue | infer]";
+    let (mut dev, mut part) = (false, None);
+    for arg in args {
+        match arg.as_str() {
+            "--dev" => dev = true,
+            "catalogue" | "infer" if part.is_none() => part = Some(arg.as_str()),
+            _ => return Err(format!("unknown option `{arg}`; {usage}")),
         }
-    };
+    }
     let dist = crate::web::dist();
     let build = if !dev {
         crate::web::build(true)?;
@@ -71,12 +70,24 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     // Release: a debug build compresses the multi-megabyte `.wasm` files too slowly for the
     // server's 30 s request timeout on a busy machine.
     crate::run("cargo", &["build", "--release", "--locked", "-p", "cli"])?;
-    let ort_dist = ensure_ort(root)?;
     let work = root.join("target/bench-web");
+    let mhub = root.join("target/release/mhub");
+    if part != Some("infer") {
+        super::catalogue::run(
+            root,
+            &mhub,
+            &dist,
+            &work.join(format!("profile-c{}", std::process::id())),
+            build,
+        )?;
+    }
+    if part == Some("catalogue") {
+        return Ok(());
+    }
+    let ort_dist = ensure_ort(root)?;
     let site = work.join(format!("site-{}", std::process::id()));
     let profile = work.join(format!("profile-{}", std::process::id()));
     let result = assemble(root, &dist, &ort_dist, &site).and_then(|()| {
-        let mhub = root.join("target/release/mhub");
         let measured = measure(&mhub, &root.join("hub"), &site, &profile, &config(root)?)?;
         print_latency(&measured, build);
         print_sizes(&site, &measured)
@@ -158,7 +169,7 @@ fn config(root: &Path) -> Result<Value, String> {
 }
 
 /// A child process killed when dropped, so no server or driver outlives the bench.
-struct Killed(Child);
+pub(super) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -168,7 +179,7 @@ impl Drop for Killed {
 }
 
 /// Starts `program` and reads its stdout up to the line containing `ready`; returns that line.
-fn start(mut command: Command, ready: &str) -> Result<(Killed, String), String> {
+pub(super) fn start(mut command: Command, ready: &str) -> Result<(Killed, String), String> {
     let shown = format!("{command:?}");
     let mut child = command
         .stdout(Stdio::piped())
@@ -234,13 +245,13 @@ fn webdriver(method: &str, url: &str, body: Option<&Value>) -> Result<Value, Str
 }
 
 /// A headless Chromium session behind chromedriver; both end when dropped.
-struct Browser {
+pub(super) struct Browser {
     session: String,
     _chromedriver: Killed,
 }
 
 impl Browser {
-    fn start(profile: &Path) -> Result<Browser, String> {
+    pub(super) fn start(profile: &Path) -> Result<Browser, String> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .map_err(|e| format!("cannot find a free port: {e}"))?;
         let port = listener
@@ -275,7 +286,7 @@ impl Browser {
         })
     }
 
-    fn goto(&self, url: &str) -> Result<(), String> {
+    pub(super) fn goto(&self, url: &str) -> Result<(), String> {
         webdriver(
             "POST",
             &format!("{}/url", self.session),
@@ -285,7 +296,7 @@ impl Browser {
     }
 
     /// Runs `script` in the page; its last argument is the callback that ends the call.
-    fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
+    pub(super) fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
         let body = json!({"script": script, "args": args});
         webdriver(
             "POST",

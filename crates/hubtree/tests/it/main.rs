@@ -119,6 +119,37 @@ fn a_tree_without_assets_is_not_a_hub() {
     assert!(matches!(err, hubtree::Error::NotAHub { .. }), "{err}");
 }
 
+#[test]
+fn an_entry_names_its_chinese_twin_when_the_tree_has_one_inside() {
+    let dir = mixed_tree();
+    let other = "mindspore/ascend/1.0/other_v1_cifar10";
+    let sha = "c".repeat(64);
+    put(
+        dir.path(),
+        &format!("assets/{other}.md"),
+        &card(other, "https://example.org/o.ckpt", &sha, ""),
+    );
+    // A twin that is a link out of the tree is not the tree's.
+    let outside = tempfile::tempdir().expect("temp");
+    put(outside.path(), "away_cn.md", "# 中文\n");
+    std::os::unix::fs::symlink(
+        outside.path().join("away_cn.md"),
+        dir.path().join(format!("assets/{other}_cn.md")),
+    )
+    .expect("link");
+    let built = index_tree(dir.path(), Profile::Mhub, Policy::SkipInvalid).expect("index");
+    let twin = |uid: &str| {
+        built
+            .index
+            .models
+            .iter()
+            .find(|m| m.uid == uid)
+            .map(|m| m.translation.clone())
+    };
+    assert_eq!(twin(GOOD), Some(Some(format!("assets/{GOOD}_cn.md"))));
+    assert_eq!(twin(other), Some(None));
+}
+
 #[cfg(unix)]
 #[test]
 fn a_card_that_links_out_of_the_tree_is_never_listed() {
