@@ -59,7 +59,12 @@ pub fn read_card_in(root: &Root, rel: &Relative) -> Result<Option<String>> {
 
 /// The text of an open card file; `path` names it in errors.
 fn read_card_from(file: fs::File, path: &Path) -> Result<String> {
-    let mut bytes = Vec::new();
+    // Sized from the file's length, so the read does not grow the buffer step by step.
+    let len = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_CARD_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
     file.take(MAX_CARD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io("read", path))?;
@@ -121,17 +126,15 @@ pub fn find_cards(paths: &[PathBuf]) -> Result<Vec<CardFile>> {
         let mut found = Vec::new();
         walk(&root, &mut found)?;
         for file in found {
-            let relative = file.strip_prefix(&root).unwrap_or(&file);
-            let mut parts: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            if let Some(p) = &prefix {
-                parts.insert(0, p.clone());
-            }
+            // The walk joined plain names with `/`: the rest of the path is the card path.
+            let relative = file.strip_prefix(&root).unwrap_or(&file).to_string_lossy();
+            let card_path = match &prefix {
+                Some(p) => format!("{p}/{relative}"),
+                None => relative.into_owned(),
+            };
             cards.push(CardFile {
                 path: file,
-                card_path: Some(parts.join("/")),
+                card_path: Some(card_path),
                 root: Some(base.clone()),
             });
         }
@@ -140,13 +143,15 @@ pub fn find_cards(paths: &[PathBuf]) -> Result<Vec<CardFile>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)
+    // Each name is read once and sorted with its entry (a key function would allocate
+    // two names per comparison).
+    let mut entries: Vec<(std::ffi::OsString, fs::DirEntry)> = fs::read_dir(dir)
         .map_err(io("list", dir))?
+        .map(|entry| entry.map(|e| (e.file_name(), e)))
         .collect::<std::result::Result<_, _>>()
         .map_err(io("list", dir))?;
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, entry) in entries {
         let name = name.to_string_lossy();
         if name.starts_with('.') {
             continue;

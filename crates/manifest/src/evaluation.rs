@@ -18,7 +18,7 @@ pub(crate) fn checker_rewrite(yaml: &str) -> Cow<'_, str> {
         return Cow::Borrowed(yaml);
     }
     let mut out = String::with_capacity(yaml.len() + 16);
-    for line in yaml.split_inclusive('\n') {
+    for line in crate::source::lines_inclusive(yaml) {
         if line.contains(NEEDLE) {
             out.push_str(&line.replace('-', "no"));
         } else {
@@ -55,7 +55,7 @@ pub(crate) fn mhub_rewrite<'a>(
     }
     let mut text = String::new();
     let mut changed = false;
-    for (i, line) in yaml.split_inclusive('\n').enumerate() {
+    for (i, line) in crate::source::lines_inclusive(yaml).enumerate() {
         let content = line.trim_end_matches(['\n', '\r']);
         match lone_dash(content) {
             Some(col) => {

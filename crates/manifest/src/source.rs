@@ -27,13 +27,51 @@ pub(crate) enum SplitError {
     Unclosed(usize),
 }
 
+/// The position of the first `byte` (ASCII) in `text`, by a vectorised search: the
+/// standard library's `find(char)` costs more to set up than most of a card's lines take
+/// to scan.
+pub(crate) fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    memchr::memchr(byte, text.as_bytes())
+}
+
+/// `text` cut at `\n` as `str::split('\n')` cuts it (an empty last piece after a final
+/// newline included), by a vectorised search.
+pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(Some)
+        .chain([None])
+        .map(move |end| {
+            let end = end.unwrap_or(text.len());
+            // `\n` is ASCII: both cuts are character boundaries.
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
+}
+
+/// `text` cut after each `\n` as `str::split_inclusive('\n')` cuts it (no empty last
+/// piece), by a vectorised search.
+pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|at| at + 1)
+        .chain([text.len()])
+        .filter_map(move |end| {
+            let line = text.get(start..end).filter(|l| !l.is_empty());
+            start = end;
+            line
+        })
+}
+
 /// `source` with every lone `\r` made a `\n`: a line ends at `\n`, `\r\n` or a lone `\r`,
 /// as YAML and the MindSpore checker (Python's universal newlines) read it, so that the
 /// lines diagnostics count are the lines the parser saw.
 pub(crate) fn line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
     let bytes = source.as_bytes();
     let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
+    // Nearly every text has no `\r` at all: one byte search says so.
+    if memchr::memchr(b'\r', bytes).is_none() || !(0..bytes.len()).any(lone) {
         return std::borrow::Cow::Borrowed(source);
     }
     let mut out = String::with_capacity(source.len());
@@ -61,7 +99,7 @@ pub(crate) fn split(source: &str) -> Result<Split<'_>, SplitError> {
     let mut title = None;
     let mut open: Option<(usize, usize)> = None;
     let mut offset = 0;
-    for (index, line) in source.split_inclusive('\n').enumerate() {
+    for (index, line) in lines_inclusive(source).enumerate() {
         let line_no = index + 1;
         let next = offset + line.len();
         match open {
@@ -117,4 +155,24 @@ pub(crate) fn headings(body: &str, first_line: usize) -> Vec<(usize, &str)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find_byte, lines_inclusive, split_lines};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_byte_searches_cut_as_the_standard_library_does(text in "[a:\n\r#é ]{0,40}") {
+            prop_assert_eq!(split_lines(&text).collect::<Vec<_>>(), text.split('\n').collect::<Vec<_>>());
+            prop_assert_eq!(
+                lines_inclusive(&text).collect::<Vec<_>>(),
+                text.split_inclusive('\n').collect::<Vec<_>>()
+            );
+            prop_assert_eq!(find_byte(&text, b':'), text.find(':'));
+        }
+    }
 }

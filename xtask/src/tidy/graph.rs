@@ -154,6 +154,7 @@ const PURE: &[(&str, &[&str])] = &[
     (
         "manifest",
         &[
+            "memchr",
             "saphyr-parser",
             "serde",
             "serde_json",

@@ -251,10 +251,14 @@ fn asset(s: &Subject<'_>, out: &mut Vec<Diagnostic>) {
 /// Any timestamp PyYAML cannot build (`2023-02-30`) makes loading the card fail.
 fn bad_timestamps(node: &Node, out: &mut Vec<Diagnostic>) {
     match &node.kind {
-        Kind::Scalar { text, .. } if pyyaml::kind(node) == Py::BadTimestamp => out.push(
+        Kind::Scalar { text, .. }
+            if pyyaml::may_be_timestamp(text) && pyyaml::kind(node) == Py::BadTimestamp =>
+        {
+            out.push(
             Diagnostic::error("invalid-value", node.span, format!("`{text}` reads as a date or time that does not exist"))
                 .help("the MindSpore checker's yaml reader fails on it; write a real date, or quote the value"),
-        ),
+            );
+        }
         Kind::Scalar { .. } => {}
         Kind::Seq(items) => items.iter().for_each(|i| bad_timestamps(i, out)),
         Kind::Map(entries) => entries.iter().for_each(|(k, v)| {

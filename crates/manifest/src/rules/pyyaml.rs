@@ -34,6 +34,9 @@ fn digit_run(text: &str) -> bool {
 
 /// `[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+`, the part before any `.` of a sexagesimal number.
 fn sexagesimal(text: &str) -> bool {
+    if !text.as_bytes().contains(&b':') {
+        return false;
+    }
     let mut parts = text.split(':');
     let Some(head) = parts.next() else {
         return false;
@@ -105,9 +108,10 @@ fn is_float(text: &str) -> bool {
         return strip_exponent(frac)
             .is_some_and(|f| f.bytes().next().is_some_and(|b| b.is_ascii_digit()) && digit_run(f));
     }
-    let Some((int, frac)) = t.split_once('.') else {
+    let Some(dot) = crate::source::find_byte(t, b'.') else {
         return false;
     };
+    let (int, frac) = (&t[..dot], &t[dot + 1..]);
     if int.contains(':') {
         // `[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*`
         // The head may start with `0` here: check it as if it started with `1`.
@@ -221,6 +225,13 @@ fn timestamp(text: &str) -> Option<Py> {
     } else {
         Py::BadTimestamp
     })
+}
+
+/// Whether a plain scalar may read as a timestamp (`YYYY-` first): anything else is
+/// never [`Py::Date`], [`Py::DateTime`] or [`Py::BadTimestamp`], whatever else it is.
+pub(crate) fn may_be_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
 /// The Python type of a node's value.

@@ -35,7 +35,7 @@ pub(super) fn read(yaml: &str, origin: Origin) -> Option<(Option<Node>, Vec<Diag
         return None;
     }
     let mut lines = Vec::with_capacity(64);
-    for (index, raw) in yaml.split('\n').enumerate() {
+    for (index, raw) in crate::source::split_lines(yaml).enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line
             .bytes()
@@ -87,7 +87,7 @@ fn is_dash(text: &str) -> bool {
 
 /// Splits `key: rest` or `key:`; `None` when the line is not a simple mapping entry.
 fn split_entry(text: &str) -> Option<(&str, &str)> {
-    let colon = text.find(':')?;
+    let colon = crate::source::find_byte(text, b':')?;
     let (key, after) = (&text[..colon], &text[colon + 1..]);
     if !after.is_empty() && !after.starts_with(' ') {
         return None;
@@ -112,9 +112,14 @@ fn plain(text: &str) -> Option<&str> {
     if b"-?:".contains(&first) && text.as_bytes().get(1).is_none_or(|b| *b == b' ') {
         return None;
     }
-    let end = text.find(" #").unwrap_or(text.len());
+    // The first ` #`: a `#` after a space.
+    let end = memchr::memchr_iter(b'#', text.as_bytes())
+        .find(|&at| at > 0 && text.as_bytes()[at - 1] == b' ')
+        .map_or(text.len(), |at| at - 1);
     let value = text[..end].trim_end_matches(' ');
-    if value.contains(": ") || value.ends_with(':') {
+    let colon_space = memchr::memchr_iter(b':', value.as_bytes())
+        .any(|at| value.as_bytes().get(at + 1) == Some(&b' '));
+    if colon_space || value.ends_with(':') {
         return None;
     }
     Some(value)

@@ -1,6 +1,6 @@
 //! PyYAML 1.1 resolution, one case per resolver branch, as PyYAML 6 reads them.
 
-use super::{Py, kind};
+use super::{Py, kind, may_be_timestamp};
 use crate::diagnostic::Span;
 use crate::yaml::{Kind, Node};
 
@@ -57,5 +57,21 @@ fn scalars_resolve_as_pyyaml_does() {
     ];
     for (text, want) in cases {
         assert_eq!(kind(&plain(text)), *want, "{text:?}");
+        // The quick look the checker takes before resolving never misses a timestamp.
+        let timestamp = matches!(want, Py::Date | Py::DateTime | Py::BadTimestamp);
+        assert!(!timestamp || may_be_timestamp(text), "{text:?}");
+    }
+    for text in ["2023-1-1", "0000-00-00", "1999-12-31T23:59:59Z"] {
+        assert!(may_be_timestamp(text), "{text:?}");
+    }
+    for text in [
+        "2023",
+        "202-01-01",
+        "v2023-01-01",
+        "2023/01/01",
+        "1.0e-5",
+        "12345-6",
+    ] {
+        assert!(!may_be_timestamp(text), "{text:?}");
     }
 }
