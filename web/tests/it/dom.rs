@@ -62,6 +62,7 @@ fn card_html_put_in_the_dom_runs_nothing() {
     let div = document().create_element("div").expect("div");
     div.set_inner_html(&web::markdown::render(
         "# T\n\n<script>window.pwned = 1</script>\n\n<img src=x onerror=\"window.pwned = 2\">\n\n[a](javascript:window.pwned=3)\n",
+        "assets/pub/1.0/",
     ));
     assert_eq!(div.query_selector_all("script").expect("query").length(), 0);
     assert_eq!(div.query_selector_all("img").expect("query").length(), 0);
