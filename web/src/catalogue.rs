@@ -44,6 +44,28 @@ impl Facet {
         }
     }
 
+    /// Calls `f` with each of the entry's values for this facet, as [`Facet::values`]
+    /// lists them, without copying any.
+    fn each_value<'a>(self, entry: &'a IndexEntry, mut f: impl FnMut(&'a str)) {
+        match self {
+            Facet::Publisher => entry.uid.split('/').next().into_iter().for_each(f),
+            Facet::Backend => entry.backends.iter().for_each(|b| f(b)),
+            Facet::Version => f(&entry.version),
+            Facet::Task => entry.task.iter().for_each(|t| f(t)),
+            Facet::Dataset => entry.dataset.iter().for_each(|d| f(d)),
+            Facet::Format => {
+                let mut formats: Vec<&str> = entry
+                    .assets
+                    .iter()
+                    .filter_map(|a| a.file_format.as_deref())
+                    .collect();
+                formats.sort_unstable();
+                formats.dedup();
+                formats.into_iter().for_each(f);
+            }
+        }
+    }
+
     /// The entry's values for this facet.
     pub fn values(self, entry: &IndexEntry) -> Vec<String> {
         match self {
@@ -166,30 +188,42 @@ impl Searchable {
                 .into_iter()
                 .flatten()
                 {
-                    text.push_str(&part.to_lowercase());
+                    text.push_str(part);
                     text.push(' ');
                 }
-                text
+                // Lower case in one go: ASCII (nearly every index) in place.
+                if text.is_ascii() {
+                    text.make_ascii_lowercase();
+                    text
+                } else {
+                    text.to_lowercase()
+                }
             })
             .collect();
         let (mut values, mut starts, mut ids) = (Vec::new(), Vec::new(), Vec::new());
         for facet in Facet::ALL {
-            let per_entry: Vec<Vec<String>> = entries.iter().map(|e| facet.values(e)).collect();
-            let mut all: Vec<String> = per_entry.iter().flatten().cloned().collect();
-            all.sort();
-            all.dedup();
+            // The distinct values, borrowed from the entries, numbered in sorted order.
+            let mut numbers: BTreeMap<&str, u32> = BTreeMap::new();
+            for entry in entries {
+                facet.each_value(entry, |v| {
+                    numbers.entry(v).or_insert(0);
+                });
+            }
+            for (n, number) in numbers.values_mut().enumerate() {
+                *number = index_u32(n);
+            }
             let mut facet_starts = Vec::with_capacity(entries.len() + 1);
-            let mut facet_ids = Vec::new();
-            for entry_values in &per_entry {
+            let mut facet_ids = Vec::with_capacity(entries.len());
+            for entry in entries {
                 facet_starts.push(index_u32(facet_ids.len()));
-                for value in entry_values {
-                    if let Ok(id) = all.binary_search(value) {
-                        facet_ids.push(index_u32(id));
+                facet.each_value(entry, |v| {
+                    if let Some(&id) = numbers.get(v) {
+                        facet_ids.push(id);
                     }
-                }
+                });
             }
             facet_starts.push(index_u32(facet_ids.len()));
-            values.push(all);
+            values.push(numbers.into_keys().map(str::to_owned).collect());
             starts.push(facet_starts);
             ids.push(facet_ids);
         }
