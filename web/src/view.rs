@@ -23,8 +23,10 @@ pub enum Load<T> {
     Failed(String),
 }
 
-/// Fetches `url` (relative to the page) as text; errors say which URL and what happened.
-pub async fn fetch_text(url: &str) -> Result<String, String> {
+/// Fetches `url` (relative to the page) as bytes; errors say which URL and what happened.
+/// The bytes come straight from the response's buffer: a large `index.json` is not
+/// decoded into a JavaScript string and back.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let response = gloo_net::http::Request::get(url)
         .send()
         .await
@@ -36,9 +38,15 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         ));
     }
     response
-        .text()
+        .binary()
         .await
         .map_err(|e| format!("cannot read `{url}`: {e}"))
+}
+
+/// Fetches `url` (relative to the page) as UTF-8 text; errors say which URL and what happened.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let bytes = fetch_bytes(url).await?;
+    String::from_utf8(bytes).map_err(|_| format!("`{url}` is not UTF-8 text"))
 }
 
 /// `url` made absolute against the page's address.
@@ -113,8 +121,8 @@ pub fn App() -> Html {
         let index = index.clone();
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
-                let loaded = match fetch_text("index.json").await {
-                    Ok(text) => match Index::from_json(text.as_bytes()) {
+                let loaded = match fetch_bytes("index.json").await {
+                    Ok(bytes) => match Index::from_json(&bytes) {
                         Ok(parsed) => Load::Ready(Rc::new(parsed)),
                         Err(e) => Load::Failed(format!("`index.json` is not a hub index: {e}")),
                     },
