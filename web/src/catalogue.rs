@@ -44,8 +44,8 @@ impl Facet {
         }
     }
 
-    /// Calls `f` with each of the entry's values for this facet, as [`Facet::values`]
-    /// lists them, without copying any.
+    /// Calls `f` with each of the entry's values for this facet (an asset format once,
+    /// however many assets have it), without copying any.
     fn each_value<'a>(self, entry: &'a IndexEntry, mut f: impl FnMut(&'a str)) {
         match self {
             Facet::Publisher => entry.uid.split('/').next().into_iter().for_each(f),
@@ -68,29 +68,9 @@ impl Facet {
 
     /// The entry's values for this facet.
     pub fn values(self, entry: &IndexEntry) -> Vec<String> {
-        match self {
-            Facet::Publisher => entry
-                .uid
-                .split('/')
-                .next()
-                .map(str::to_owned)
-                .into_iter()
-                .collect(),
-            Facet::Backend => entry.backends.clone(),
-            Facet::Version => vec![entry.version.clone()],
-            Facet::Task => entry.task.clone().into_iter().collect(),
-            Facet::Dataset => entry.dataset.clone().into_iter().collect(),
-            Facet::Format => {
-                let mut formats: Vec<String> = entry
-                    .assets
-                    .iter()
-                    .filter_map(|a| a.file_format.clone())
-                    .collect();
-                formats.sort();
-                formats.dedup();
-                formats
-            }
-        }
+        let mut out = Vec::new();
+        self.each_value(entry, |v| out.push(v.to_owned()));
+        out
     }
 }
 

@@ -241,6 +241,6 @@ impl Cache {
     /// Temporary files currently in the cache (for tests and `verify` output).
     pub fn temp_files(&self) -> Result<Vec<PathBuf>> {
         let dir = self.store.tmp();
-        Ok(dir.entries()?.iter().map(|e| dir.join(&e.name)).collect())
+        Ok(dir.names()?.iter().map(|name| dir.join(name)).collect())
     }
 }

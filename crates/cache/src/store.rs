@@ -193,11 +193,18 @@ impl Store {
                 .stat(sha.as_str())?
                 .filter(fits)
                 .map(|entry| (sha.clone(), entry.len))),
-            Expected::Prefix(prefix) => Ok(self.blobs.entries()?.into_iter().find_map(|entry| {
-                let sha = Sha256::parse(&entry.name)?;
-                (entry.name.starts_with(prefix.as_str()) && fits(&entry))
-                    .then_some((sha, entry.len))
-            })),
+            Expected::Prefix(prefix) => {
+                // Only the names with the prefix are looked at.
+                for name in self.blobs.names()? {
+                    if name.starts_with(prefix.as_str())
+                        && let Some(sha) = Sha256::parse(&name)
+                        && let Some(entry) = self.blobs.stat(&name)?.filter(fits)
+                    {
+                        return Ok(Some((sha, entry.len)));
+                    }
+                }
+                Ok(None)
+            }
         }
     }
 

@@ -173,16 +173,8 @@ impl Dir {
         for name in self.components(rel)? {
             dir = match dir.child(name)? {
                 Some(next) => next,
-                None => {
-                    match rustix::fs::mkdirat(&*dir.fd, name, Mode::from_raw_mode(0o777)) {
-                        // Another process made it meanwhile: it is opened and checked below.
-                        Ok(()) | Err(Errno::EXIST) => {}
-                        Err(e) => return Err(sys("create", dir.join(name))(e)),
-                    }
-                    dir.child(name)?.ok_or_else(|| {
-                        io("open", dir.join(name))(std::io::ErrorKind::NotFound.into())
-                    })?
-                }
+                // Another process may make it meanwhile: it is opened and checked all the same.
+                None => dir.make_child(name, true)?,
             };
         }
         Ok(dir)
@@ -190,10 +182,18 @@ impl Dir {
 
     /// Creates the folder `name` in this one, which must not exist yet, and opens it.
     pub fn create_dir(&self, name: &str) -> Result<Dir> {
-        let name = self.plain(name)?;
-        rustix::fs::mkdirat(&*self.fd, name, Mode::from_raw_mode(0o777))
-            .map_err(sys("create", self.join(name)))?;
-        self.child(name.as_ref())?
+        self.make_child(self.plain(name)?.as_ref(), false)
+    }
+
+    /// Makes the folder `name` (one that exists already is an error unless `exist_ok`) and
+    /// opens it as [`Dir::child`] does, so what was opened is checked, not what was made.
+    fn make_child(&self, name: &OsStr, exist_ok: bool) -> Result<Dir> {
+        match rustix::fs::mkdirat(&*self.fd, name, Mode::from_raw_mode(0o777)) {
+            Ok(()) => {}
+            Err(Errno::EXIST) if exist_ok => {}
+            Err(e) => return Err(sys("create", self.join(name))(e)),
+        }
+        self.child(name)?
             .ok_or_else(|| io("open", self.join(name))(std::io::ErrorKind::NotFound.into()))
     }
 
@@ -345,8 +345,8 @@ impl Dir {
         let name = self.plain(name)?;
         match self.child(name.as_ref()) {
             Ok(Some(dir)) => {
-                for entry in dir.entries()? {
-                    dir.remove_all(&entry.name)?;
+                for inner in dir.names()? {
+                    dir.remove_all(&inner)?;
                 }
                 drop(dir);
                 rustix::fs::unlinkat(&*self.fd, name, AtFlags::REMOVEDIR)
@@ -386,25 +386,30 @@ impl Dir {
         }))
     }
 
-    /// Every name in this folder but `.` and `..`, sorted, with what each is. A name that
-    /// is not UTF-8 is left out: mhub never makes one.
-    pub fn entries(&self) -> Result<Vec<Entry>> {
-        let names =
-            rustix::fs::Dir::read_from(&*self.fd).map_err(sys("list", self.path.clone()))?;
+    /// Every name in this folder but `.` and `..`, sorted. A name that is not UTF-8 is
+    /// left out: mhub never makes one.
+    pub fn names(&self) -> Result<Vec<String>> {
+        let list = || sys("list", self.path.clone());
         let mut out = Vec::new();
-        for entry in names {
-            let entry = entry.map_err(sys("list", self.path.clone()))?;
-            let Ok(name) = entry.file_name().to_str() else {
-                continue;
-            };
-            if name == "." || name == ".." {
-                continue;
-            }
-            if let Some(found) = self.stat(name)? {
-                out.push(found);
+        for entry in rustix::fs::Dir::read_from(&*self.fd).map_err(list())? {
+            let entry = entry.map_err(list())?;
+            if let Ok(name) = entry.file_name().to_str()
+                && name != "."
+                && name != ".."
+            {
+                out.push(name.to_owned());
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort();
+        Ok(out)
+    }
+
+    /// [`Dir::names`], each with what it is ([`Dir::stat`]).
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for name in self.names()? {
+            out.extend(self.stat(&name)?);
+        }
         Ok(out)
     }
 

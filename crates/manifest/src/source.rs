@@ -69,9 +69,9 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
 /// lines diagnostics count are the lines the parser saw.
 pub(crate) fn line_breaks(source: &str) -> std::borrow::Cow<'_, str> {
     let bytes = source.as_bytes();
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    // Nearly every text has no `\r` at all: one byte search says so.
-    if memchr::memchr(b'\r', bytes).is_none() || !(0..bytes.len()).any(lone) {
+    // Only the `\r`s are looked at (nearly every text has none).
+    let lone = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+    if !lone {
         return std::borrow::Cow::Borrowed(source);
     }
     let mut out = String::with_capacity(source.len());

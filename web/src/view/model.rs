@@ -21,16 +21,17 @@ pub fn ModelPage(props: &Props) -> Html {
     let card = use_state(|| Load::<String>::Loading);
     // Whether the card's Chinese twin is shown instead of it.
     let chinese = use_state_eq(|| false);
+    // The card shown: the twin when it is asked for and there is one.
+    let shown_path = match &props.entry {
+        Load::Ready(Some(entry)) => Some(match (&entry.translation, *chinese) {
+            (Some(twin), true) => twin.clone(),
+            _ => entry.card.clone(),
+        }),
+        _ => None,
+    };
     {
         let card = card.clone();
-        let path = match &props.entry {
-            Load::Ready(Some(entry)) => Some(match (&entry.translation, *chinese) {
-                (Some(twin), true) => twin.clone(),
-                _ => entry.card.clone(),
-            }),
-            _ => None,
-        };
-        use_effect_with(path, move |path| {
+        use_effect_with(shown_path.clone(), move |path| {
             card.set(Load::Loading);
             if let Some(path) = path.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
@@ -62,10 +63,7 @@ pub fn ModelPage(props: &Props) -> Html {
         Load::Failed(message) => return error_box("The card is not available", message),
         Load::Ready(source) => source,
     };
-    let shown_path = match (&entry.translation, *chinese) {
-        (Some(twin), true) => twin.as_str(),
-        _ => entry.card.as_str(),
-    };
+    let shown_path = shown_path.as_deref().unwrap_or(&entry.card);
     let card_path = shown_path.trim_start_matches("assets/");
     let card: Card = manifest::check(
         source,

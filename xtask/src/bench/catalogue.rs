@@ -6,7 +6,7 @@
 //! is typed into one character at a time; a keystroke's time runs from the `input` event to
 //! the next frame painted with the filtered list.
 
-use super::web::{Browser, start};
+use super::web::{Browser, serve};
 use serde_json::json;
 use std::fs;
 use std::path::Path;
@@ -93,18 +93,8 @@ fn measure(
     profile: &Path,
     models: usize,
 ) -> Result<Measured, String> {
-    let mut command = Command::new(mhub);
-    command
-        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--web"])
-        .arg(dist)
-        .arg(hub);
-    let (_server, line) = start(command, "listening on ")?;
-    let base = line
-        .split_once("listening on ")
-        .map(|(_, url)| url.trim_end_matches('/').to_owned())
-        .ok_or_else(|| format!("unexpected first line from `mhub serve`: {line}"))?;
+    let (_server, base) = serve(mhub, hub, dist)?;
     let index_gzip = gzip_size(&format!("{base}/index.json"))?;
-    let _ = fs::remove_dir_all(profile);
     let browser = Browser::start(profile)?;
     let page = format!("{base}/#/");
     let mut loads = Vec::new();

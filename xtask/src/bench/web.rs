@@ -204,6 +204,22 @@ pub(super) fn start(mut command: Command, ready: &str) -> Result<(Killed, String
     Ok((child, line.trim().to_owned()))
 }
 
+/// Starts `mhub serve` on `hub` with the web folder `site` on a free loopback port; the
+/// server (stopped when dropped) and its base url, without a trailing `/`.
+pub(super) fn serve(mhub: &Path, hub: &Path, site: &Path) -> Result<(Killed, String), String> {
+    let mut command = Command::new(mhub);
+    command
+        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--web"])
+        .arg(site)
+        .arg(hub);
+    let (server, line) = start(command, "listening on ")?;
+    let base = line
+        .split_once("listening on ")
+        .map(|(_, url)| url.trim_end_matches('/').to_owned())
+        .ok_or_else(|| format!("unexpected first line from `mhub serve`: {line}"))?;
+    Ok((server, base))
+}
+
 /// One WebDriver call through `curl`: the answer's `value`, or its error.
 fn webdriver(method: &str, url: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut command = Command::new("curl");
@@ -251,7 +267,9 @@ pub(super) struct Browser {
 }
 
 impl Browser {
+    /// Starts Chromium with a fresh profile in `profile` (whatever was there is removed).
     pub(super) fn start(profile: &Path) -> Result<Browser, String> {
+        let _ = fs::remove_dir_all(profile);
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .map_err(|e| format!("cannot find a free port: {e}"))?;
         let port = listener
@@ -329,17 +347,7 @@ fn measure(
     profile: &Path,
     config: &Value,
 ) -> Result<Value, String> {
-    let mut command = Command::new(mhub);
-    command
-        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--web"])
-        .arg(site)
-        .arg(hub);
-    let (_server, line) = start(command, "listening on ")?;
-    let base = line
-        .split_once("listening on ")
-        .map(|(_, url)| url.trim_end_matches('/').to_owned())
-        .ok_or_else(|| format!("unexpected first line from `mhub serve`: {line}"))?;
-    let _ = fs::remove_dir_all(profile);
+    let (_server, base) = serve(mhub, hub, site)?;
     let browser = Browser::start(profile)?;
     let page = format!("{base}/bench.html");
     browser.goto(&page)?;
