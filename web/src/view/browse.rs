@@ -218,7 +218,10 @@ pub fn Catalogue(props: &Props) -> Html {
             </div>
             <p class="count" role="status">{ format!("{} of {} models", shown.len(), models.len()) }</p>
             <ul class="models" ref={list} style={padding}>
-                { for window.iter().map(|&i| html! { <ModelCard key={models[i].uid.clone()} entry={ModelEntry(Rc::clone(&props.index), i)} /> }) }
+                // Keyed by place in the list, not by model: when the filters change, the
+                // cards already in the page are given other models and only their text
+                // changes, instead of every card being torn down and built again.
+                { for window.iter().zip(start_row * columns..).map(|(&i, place)| html! { <ModelCard key={place} entry={ModelEntry(Rc::clone(&props.index), i)} /> }) }
             </ul>
         </section>
     }
