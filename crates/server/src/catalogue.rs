@@ -52,11 +52,15 @@ pub(crate) struct Catalogue {
     hub: Arc<Root>,
     current: RwLock<Arc<Built>>,
     /// Held while one request rescans; others wait and take its result.
-    rescanning: tokio::sync::Mutex<()>,
+    rescanning: Arc<tokio::sync::Mutex<()>>,
     started: Instant,
     /// Milliseconds after `started` of the last scan.
     checked: AtomicU64,
     interval: Duration,
+    /// How long the last check of the tree took, in microseconds.
+    scan_us: AtomicU64,
+    /// A check that took longer than this is next run in the background.
+    wait: Duration,
     /// The rules a card must pass to be listed.
     profile: Profile,
     /// Files hashed so far.
@@ -68,22 +72,27 @@ impl Catalogue {
     pub(crate) async fn open(
         hub: Arc<Root>,
         interval: Duration,
+        wait: Duration,
         profile: Profile,
     ) -> Result<Catalogue> {
         let hashes = Arc::new(Verified::default());
         let (root, verified) = (hub.clone(), hashes.clone());
-        let built = blocking("index", move || {
+        let (built, scan) = blocking("index", move || {
+            let started = Instant::now();
             let fingerprint = fingerprint(root.path(), None);
-            build(&root, profile, &verified, fingerprint, None)
+            let scan = started.elapsed();
+            build(&root, profile, &verified, fingerprint, None).map(|b| (b, scan))
         })
         .await??;
         Ok(Catalogue {
             hub,
             current: RwLock::new(Arc::new(built)),
-            rescanning: tokio::sync::Mutex::new(()),
+            rescanning: Arc::new(tokio::sync::Mutex::new(())),
             started: Instant::now(),
             checked: AtomicU64::new(0),
             interval,
+            scan_us: AtomicU64::new(micros(scan)),
+            wait,
             profile,
             hashes,
         })
@@ -111,18 +120,43 @@ impl Catalogue {
 
     /// The index, after checking the tree for changes unless that was done within the
     /// rescan interval. A rebuild that fails keeps the previous index and is logged.
+    ///
+    /// When the last check took longer than the wait allowed (a big tree: one `stat`
+    /// per card), the check is started in the background instead, at most one at a
+    /// time, and this request gets the index as of the last check.
     pub(crate) async fn fresh(self: &Arc<Catalogue>) -> Arc<Built> {
         if self.recent() {
             return self.latest();
+        }
+        if self.scan_us.load(Ordering::Acquire) >= micros(self.wait) {
+            let current = self.latest();
+            if let Ok(scan) = self.rescanning.clone().try_lock_owned() {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.rescan().await;
+                    drop(scan);
+                });
+            }
+            return current;
         }
         let _scan = self.rescanning.lock().await;
         if self.recent() {
             return self.latest();
         }
+        self.rescan().await;
+        self.latest()
+    }
+
+    /// Checks the tree and rebuilds the index if it changed; the caller holds
+    /// `rescanning`.
+    async fn rescan(self: &Arc<Catalogue>) {
         let this = self.clone();
         let previous = self.latest();
         let rebuilt = blocking("rescan", move || {
+            let started = Instant::now();
             let fingerprint = fingerprint(this.hub.path(), Some(&previous));
+            this.scan_us
+                .store(micros(started.elapsed()), Ordering::Release);
             if fingerprint == previous.fingerprint {
                 return Ok(None);
             }
@@ -147,8 +181,12 @@ impl Catalogue {
             }
         }
         self.checked.store(self.now_ms(), Ordering::Release);
-        self.latest()
     }
+}
+
+/// A duration in whole microseconds, saturating.
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Runs `work` on the blocking pool.

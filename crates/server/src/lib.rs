@@ -5,7 +5,8 @@
 //!
 //! - `GET /index.json`: the hub index (the format `mhub index` writes), built from the
 //!   cards at start and again whenever they change (checked at most every
-//!   [`Config::rescan`]), compressed when the client accepts it;
+//!   [`Config::rescan`]; in the background on a tree whose check is slower than
+//!   [`Config::rescan_wait`]), compressed when the client accepts it;
 //! - `GET /assets/<uid>.md`, and any regular file of the tree by its path, e.g.
 //!   `/models/digits/model.onnx` or a mirrored blob at `/mirror/sha256/<hex>`;
 //! - `GET /sha256/<hex>`: an asset by its digest, from the files the cards name and
@@ -120,6 +121,10 @@ pub struct Config {
     pub limits: Limits,
     /// How often, at most, a request for the index checks the cards for changes.
     pub rescan: Duration,
+    /// How long a check may take for a request to wait for it: when the last check of
+    /// the tree took longer (a tree of tens of thousands of cards), the next one runs in
+    /// the background and requests meanwhile get the index as of the last check.
+    pub rescan_wait: Duration,
     /// The rules a card must pass to be listed in the index; cards with errors are left
     /// out and logged once each.
     pub profile: manifest::Profile,
@@ -134,6 +139,7 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             limits: Limits::default(),
             rescan: Duration::from_secs(1),
+            rescan_wait: Duration::from_millis(50),
             profile: manifest::Profile::Mhub,
         }
     }

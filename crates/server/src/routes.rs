@@ -53,7 +53,15 @@ impl App {
         }
         let hub = Arc::new(hub);
         Ok(App {
-            catalogue: Arc::new(Catalogue::open(hub.clone(), config.rescan, config.profile).await?),
+            catalogue: Arc::new(
+                Catalogue::open(
+                    hub.clone(),
+                    config.rescan,
+                    config.rescan_wait,
+                    config.profile,
+                )
+                .await?,
+            ),
             hub,
             web: config.web_dir.clone(),
             compressed: compress::Cache::default(),

@@ -103,6 +103,7 @@ fn the_index_follows_changes_to_the_tree() {
     let fixture = Fixture::new();
     let mut config = fixture.config();
     config.rescan = Duration::ZERO;
+    config.rescan_wait = Duration::MAX;
     let server = start(config);
     let index = |server: &super::Running| -> serde_json::Value {
         serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json")
@@ -123,10 +124,48 @@ fn the_index_follows_changes_to_the_tree() {
 }
 
 #[test]
+fn a_slow_tree_is_checked_in_the_background() {
+    let fixture = Fixture::new();
+    let mut config = fixture.config();
+    config.rescan = Duration::ZERO;
+    // Every check counts as slow: requests never wait for one.
+    config.rescan_wait = Duration::ZERO;
+    let server = start(config);
+    let served = || -> Vec<String> {
+        uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
+    };
+    assert_eq!(served(), [UID]);
+    let other = "test/cpu/1.0/other_v1.0_cifar10";
+    let text = card("other", &[("onnx", MODEL, &sha256(&fixture.model))], "");
+    put(
+        &fixture.hub(),
+        &format!("assets/{other}.md"),
+        text.as_bytes(),
+    );
+    // A request that finds a check due is answered from the last check and starts one
+    // in the background: the new card shows up in a later answer, and the answers
+    // meanwhile are the old index, never anything half built.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = served();
+        if now == [UID, other] {
+            break;
+        }
+        assert_eq!(now, [UID], "the index changed to something else");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background check never showed the new card"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn the_served_index_never_lists_a_card_with_errors() {
     let fixture = Fixture::new();
     let mut config = fixture.config();
     config.rescan = Duration::ZERO;
+    config.rescan_wait = Duration::MAX;
     let server = start(config);
     let served = || -> Vec<String> {
         uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
