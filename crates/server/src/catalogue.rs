@@ -51,7 +51,8 @@ impl Built {
 pub(crate) struct Catalogue {
     hub: Arc<Root>,
     current: RwLock<Arc<Built>>,
-    /// Held while one request rescans; others wait and take its result.
+    /// Held while one check of the tree runs (a request's, or one in the background);
+    /// requests that wait for a check take its result.
     rescanning: Arc<tokio::sync::Mutex<()>>,
     started: Instant,
     /// Milliseconds after `started` of the last scan.

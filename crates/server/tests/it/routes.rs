@@ -98,17 +98,26 @@ fn uids(index: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Serves `fixture` checking the tree on every request for the index, and waiting for a
+/// check only when the last one took at most `wait`.
+fn rescanning(fixture: &Fixture, wait: Duration) -> super::Running {
+    let mut config = fixture.config();
+    config.rescan = Duration::ZERO;
+    config.rescan_wait = wait;
+    start(config)
+}
+
+/// The UIDs of the index `server` serves now.
+fn served(server: &super::Running) -> Vec<String> {
+    uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
+}
+
 #[test]
 fn the_index_follows_changes_to_the_tree() {
     let fixture = Fixture::new();
-    let mut config = fixture.config();
-    config.rescan = Duration::ZERO;
-    config.rescan_wait = Duration::MAX;
-    let server = start(config);
-    let index = |server: &super::Running| -> serde_json::Value {
-        serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json")
-    };
-    let before = index(&server);
+    let server = rescanning(&fixture, Duration::MAX);
+    let before: serde_json::Value =
+        serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json");
     assert_eq!(uids(&before), [UID]);
     assert_eq!(before["models"][0]["assets"][0]["asset-link"], MODEL);
     let other = "test/cpu/1.0/other_v1.0_cifar10";
@@ -118,23 +127,17 @@ fn the_index_follows_changes_to_the_tree() {
         &format!("assets/{other}.md"),
         text.as_bytes(),
     );
-    assert_eq!(uids(&index(&server)), [UID, other]);
+    assert_eq!(served(&server), [UID, other]);
     std::fs::remove_file(fixture.hub().join(format!("assets/{UID}.md"))).expect("rm");
-    assert_eq!(uids(&index(&server)), [other]);
+    assert_eq!(served(&server), [other]);
 }
 
 #[test]
 fn a_slow_tree_is_checked_in_the_background() {
     let fixture = Fixture::new();
-    let mut config = fixture.config();
-    config.rescan = Duration::ZERO;
     // Every check counts as slow: requests never wait for one.
-    config.rescan_wait = Duration::ZERO;
-    let server = start(config);
-    let served = || -> Vec<String> {
-        uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
-    };
-    assert_eq!(served(), [UID]);
+    let server = rescanning(&fixture, Duration::ZERO);
+    assert_eq!(served(&server), [UID]);
     let other = "test/cpu/1.0/other_v1.0_cifar10";
     let text = card("other", &[("onnx", MODEL, &sha256(&fixture.model))], "");
     put(
@@ -147,7 +150,7 @@ fn a_slow_tree_is_checked_in_the_background() {
     // meanwhile are the old index, never anything half built.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let now = served();
+        let now = served(&server);
         if now == [UID, other] {
             break;
         }
@@ -163,13 +166,7 @@ fn a_slow_tree_is_checked_in_the_background() {
 #[test]
 fn the_served_index_never_lists_a_card_with_errors() {
     let fixture = Fixture::new();
-    let mut config = fixture.config();
-    config.rescan = Duration::ZERO;
-    config.rescan_wait = Duration::MAX;
-    let server = start(config);
-    let served = || -> Vec<String> {
-        uids(&serde_json::from_slice(&get(server.addr, "/index.json", &[]).body).expect("json"))
-    };
+    let server = rescanning(&fixture, Duration::MAX);
     // Each link names something a client or the page must never follow.
     for (i, link) in [
         "../../etc/passwd",
@@ -184,7 +181,7 @@ fn the_served_index_never_lists_a_card_with_errors() {
         let uid = format!("test/cpu/1.0/bad{i}_v1.0_cifar10");
         let text = card(&format!("bad{i}"), &[("onnx", link, &sha256(b"x"))], "");
         put(&fixture.hub(), &format!("assets/{uid}.md"), text.as_bytes());
-        assert_eq!(served(), [UID], "a card linking `{link}` was listed");
+        assert_eq!(served(&server), [UID], "a card linking `{link}` was listed");
         // The card's file is still a file of the tree; only the index leaves it out.
         assert_eq!(
             get(server.addr, &format!("/assets/{uid}.md"), &[]).status,
