@@ -34,6 +34,9 @@
 //!     │                          the model visible, for that hub only
 //!     ├── repos/<owner>_<repo>_<ref>/   extracted repository archives (each part a flat name;
 //!     │                          `@<digest>` added for a non-GitHub archive url template)
+//!     ├── compiled/<engine>/<model sha256>/   what the runtime derives from a model: its
+//!     │                          plan (checked against `plan.json` on every read) and its
+//!     │                          tunings, one per machine and thread count
 //!     ├── locks/<key>.lock       per-entry locks (and cache.lock for prune and rm)
 //!     └── tmp/                   partial downloads (<key>.part) and atomic-write temporaries
 //! ```
@@ -71,6 +74,7 @@
 mod archive;
 mod blobs;
 mod client;
+mod compiled;
 mod error;
 mod fetch;
 mod maintain;
@@ -81,6 +85,7 @@ mod source;
 mod store;
 
 pub use client::{DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder};
+pub use compiled::CompiledModel;
 pub use error::{Error, Result};
 pub use fetch::NetConfig;
 pub use maintain::{Cache, CachedModel, Removed, VerifyReport, resolve_dir};

@@ -54,6 +54,8 @@ pub struct VerifyReport {
     pub bytes: u64,
     /// Models checked.
     pub models: usize,
+    /// Plans re-hashed.
+    pub plans: usize,
     /// Every inconsistency, one line each; empty when the cache is sound.
     pub problems: Vec<String>,
 }
@@ -67,6 +69,8 @@ pub struct Removed {
     pub blobs: usize,
     /// Temporary files removed.
     pub temps: usize,
+    /// Models whose plans and tunings were removed.
+    pub compiled: usize,
     /// Bytes freed.
     pub bytes: u64,
 }
@@ -158,6 +162,9 @@ impl Cache {
                 ));
             }
         }
+        let (plans, problems) = self.verify_compiled()?;
+        report.plans = plans;
+        report.problems.extend(problems);
         for (key, record) in self.store.records()? {
             report.models += 1;
             if !self.store.model_dir(&key).join("card.md").is_file() {
@@ -195,15 +202,21 @@ impl Cache {
             .collect())
     }
 
+    /// Removes the blobs no record names, and the plans and tunings of the models removed.
     fn drop_orphans(&self, removed: &mut Removed) -> Result<()> {
         let referenced = self.referenced()?;
+        let mut dropped = HashSet::new();
         for (name, len) in self.store.blobs()? {
             if !referenced.contains(&name) {
                 self.store.remove_blob(&name)?;
                 removed.blobs += 1;
                 removed.bytes += len;
+                dropped.insert(name);
             }
         }
+        let (count, bytes) = self.remove_compiled(|model, _| Ok(dropped.contains(model)))?;
+        removed.compiled += count;
+        removed.bytes += bytes;
         Ok(())
     }
 
@@ -225,11 +238,19 @@ impl Cache {
         Ok(removed)
     }
 
-    /// Removes blobs no model uses and temporary files no download owns.
+    /// Removes blobs no model uses, temporary files no download owns, and plans and
+    /// tunings of models that are not in the cache (local files run or benchmarked) or
+    /// whose plan does not match its record.
     pub fn prune(&self) -> Result<Removed> {
         let _exclusive = self.store.lock_cache_exclusive()?;
         let mut removed = Removed::default();
         self.drop_orphans(&mut removed)?;
+        let blobs: HashSet<String> = self.store.blobs()?.into_iter().map(|(n, _)| n).collect();
+        let (count, bytes) = self.remove_compiled(|model, dir| {
+            Ok(!blobs.contains(model) || Cache::has_corrupt_plan(dir)?)
+        })?;
+        removed.compiled += count;
+        removed.bytes += bytes;
         for (name, len) in self.store.stale_temps()? {
             self.store.remove_temp(&name)?;
             removed.temps += 1;

@@ -92,6 +92,11 @@ impl Store {
         })
     }
 
+    /// The layout's root folder.
+    pub(crate) fn root(&self) -> &Dir {
+        &self.root
+    }
+
     /// The folder of temporary files.
     pub(crate) fn tmp(&self) -> &Dir {
         &self.tmp

@@ -26,12 +26,13 @@ enum Action {
     },
     /// Re-hash every stored file and check every model; exit 1 on any problem
     Verify,
-    /// Remove a model, and the files no other model uses
+    /// Remove a model, the files no other model uses, and their plans and tunings
     Rm {
         /// The model id (or `@repos/...` key) as `mhub cache ls` shows it
         key: String,
     },
-    /// Remove files no model uses and downloads nobody is resuming
+    /// Remove files no model uses, downloads nobody is resuming, and plans and tunings of
+    /// models not in the cache (local files) or whose plan does not match its record
     Prune,
 }
 
@@ -46,12 +47,33 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         Action::Dir => {}
         Action::Ls { json } => {
             let models = cache.models()?;
+            let compiled = cache.compiled()?;
             if *json {
+                // Each asset says what the runtime keeps for it (its plan's size, its tunings).
                 let list: Vec<_> = models
                     .iter()
-                    .map(|m| serde_json::json!({"key": m.key, "source": m.source, "size": m.size, "assets": m.assets}))
+                    .map(|m| {
+                        let assets: Vec<_> = m
+                            .assets
+                            .iter()
+                            .map(|a| {
+                                let mut value = serde_json::json!(a);
+                                let kept: Vec<_> = compiled
+                                    .iter()
+                                    .filter(|c| c.model == a.sha256.as_str())
+                                    .map(|c| serde_json::json!({"engine": c.engine, "plan": c.plan, "tunings": c.tunings}))
+                                    .collect();
+                                if !kept.is_empty() {
+                                    value["compiled"] = serde_json::json!(kept);
+                                }
+                                value
+                            })
+                            .collect();
+                        serde_json::json!({"key": m.key, "source": m.source, "size": m.size, "assets": assets})
+                    })
                     .collect();
-                print(&format!("{}\n", serde_json::to_string_pretty(&list)?))?;
+                let value = list;
+                print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
             } else {
                 let width = models.iter().map(|m| m.key.len()).max().unwrap_or(0);
                 let mut out = String::new();
@@ -71,6 +93,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
                     size(total),
                     dir.display()
                 );
+                if !compiled.is_empty() {
+                    let plans = compiled.iter().filter(|c| c.plan.is_some()).count();
+                    let tunings: usize = compiled.iter().map(|c| c.tunings).sum();
+                    let bytes: u64 = compiled.iter().map(|c| c.bytes).sum();
+                    out += &format!(
+                        "{plans} plans and {tunings} tunings for {} model files, {}\n",
+                        compiled.len(),
+                        size(bytes)
+                    );
+                }
                 print(&out)?;
             }
         }
@@ -82,10 +114,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .map(|p| format!("problem: {p}\n"))
                 .collect();
             out += &format!(
-                "verified {} files ({}) and {} models: {} problems\n",
+                "verified {} files ({}), {} models and {} plans: {} problems\n",
                 report.blobs,
                 size(report.bytes),
                 report.models,
+                report.plans,
                 report.problems.len()
             );
             print(&out)?;
@@ -96,17 +129,19 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         Action::Rm { key } => {
             let removed = cache.remove(key)?;
             print(&format!(
-                "removed `{key}`: {} files, {}\n",
+                "removed `{key}`: {} files, {} plans, {}\n",
                 removed.blobs,
+                removed.compiled,
                 size(removed.bytes)
             ))?;
         }
         Action::Prune => {
             let removed = cache.prune()?;
             print(&format!(
-                "pruned {} unused files and {} stale downloads, {}\n",
+                "pruned {} unused files, {} stale downloads and {} plans, {}\n",
                 removed.blobs,
                 removed.temps,
+                removed.compiled,
                 size(removed.bytes)
             ))?;
         }

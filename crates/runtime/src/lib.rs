@@ -2,7 +2,12 @@
 //!
 //! [`Model::load`] reads an ONNX model from bytes, optimises it once and
 //! reports its inputs and outputs ([`TensorSpec`]: names, element types, shapes
-//! with symbolic dimensions); [`Model::run`] runs it on [`Tensor`]s. [`npy`]
+//! with symbolic dimensions); [`Model::run`] runs it on [`Tensor`]s.
+//! [`Model::open`] takes [`Options`]: threads per run, and a [`Tuning`] (tract's
+//! convolution strategy settings) that [`tune`] finds by timing the candidates on
+//! the real input. A [`Graph`] is a model read but not yet optimised; its
+//! [`Graph::plan`] is an NNEF archive that [`Source::Plan`] reads back without
+//! parsing ONNX or decluttering again. [`npy`]
 //! reads and writes NumPy `.npy` files; [`image_tensor`] turns a PNG or JPEG
 //! into an input tensor as a card's [`Preprocess`] describes.
 //!
@@ -35,11 +40,15 @@ mod error;
 mod model;
 pub mod npy;
 mod picture;
+mod plan;
 mod scan;
 mod tensor;
+mod tune;
 
 pub use error::Error;
-pub use model::{Dim, Model, TensorSpec};
+pub use model::{Dim, Graph, Model, Options, Source, TensorSpec};
 pub use picture::{Channels, Layout, Preprocess, image_tensor};
+pub use plan::ENGINE;
 pub use scan::{Limits, check as scan};
 pub use tensor::{Data, Tensor};
+pub use tune::{Tried, Tuned, Tuning, machine, tune};

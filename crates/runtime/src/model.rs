@@ -2,12 +2,13 @@
 
 use crate::error::Error;
 use crate::tensor::{Data, Tensor};
+use crate::tune::Tuning;
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use tract_onnx::prelude::{
-    DatumType, Framework, InferenceModelExt, IntoTValue, TDim, TValue, TypedModel,
-    TypedRunnableModel,
+    DatumType, Framework, InferenceModelExt, IntoTValue, OutletId, RunOptions, TDim, TValue,
+    TypedModel, TypedRunnableModel,
 };
 use tract_onnx::tract_hir::internal::DimLike;
 
@@ -55,9 +56,11 @@ pub struct TensorSpec {
 
 /// An optimised model, ready to run many times.
 pub struct Model {
-    plan: Arc<TypedRunnableModel>,
+    pub(crate) plan: Arc<TypedRunnableModel>,
     inputs: Vec<TensorSpec>,
     outputs: Vec<TensorSpec>,
+    threads: usize,
+    tuning: Tuning,
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -80,13 +83,24 @@ fn dtype_name(dt: DatumType) -> String {
     }
 }
 
+/// The specs of `outlets` of the optimised `model`, named `names` (the decluttered
+/// graph's, in the same order).
 fn specs(
     model: &TypedModel,
-    outlets: &[tract_onnx::prelude::OutletId],
+    outlets: &[OutletId],
+    names: &[String],
 ) -> Result<Vec<TensorSpec>, Error> {
+    if names.len() != outlets.len() {
+        return Err(Error::Load(format!(
+            "the graph has {} inputs or outputs but {} names",
+            outlets.len(),
+            names.len()
+        )));
+    }
     outlets
         .iter()
-        .map(|outlet| {
+        .zip(names)
+        .map(|(outlet, name)| {
             let fact = model
                 .outlet_fact(*outlet)
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
@@ -99,7 +113,7 @@ fn specs(
                 })
                 .collect();
             Ok(TensorSpec {
-                name: model.node(outlet.node).name.clone(),
+                name: name.clone(),
                 dtype: dtype_name(fact.datum_type),
                 shape,
             })
@@ -107,54 +121,182 @@ fn specs(
         .collect()
 }
 
-fn one_line(e: &tract_onnx::prelude::TractError) -> String {
+pub(crate) fn one_line(e: &tract_onnx::prelude::TractError) -> String {
     format!("{e:#}").replace('\n', " ")
 }
 
-impl Model {
-    /// Loads and optimises an ONNX model after the pre-scan with default
-    /// [`crate::Limits`]. Panics inside tract become [`Error::Panicked`].
-    pub fn load(bytes: &[u8]) -> Result<Model, Error> {
-        Model::load_with(bytes, &crate::Limits::default())
+/// Where a model's graph comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// An ONNX file's bytes: a stranger's, pre-scanned before tract sees them.
+    Onnx(&'a [u8]),
+    /// A plan [`Graph::plan`] wrote from an ONNX model that passed the scan: its decluttered
+    /// graph, which skips ONNX parsing and decluttering.
+    Plan(&'a [u8]),
+}
+
+/// How to load a model.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Caps the pre-scan of ONNX bytes enforces.
+    pub limits: crate::Limits,
+    /// Threads each run may use; 0 and 1 both mean the calling thread only.
+    pub threads: usize,
+    /// Strategy settings, as [`crate::tune`] finds them; empty for tract's defaults.
+    pub tuning: Tuning,
+}
+
+/// Runs `f`, turning a panic inside tract into [`Error::Panicked`].
+pub(crate) fn guarded<T>(
+    during: &'static str,
+    f: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(Error::Panicked {
+            during,
+            message: panic_message(&*payload),
+        })
+    })
+}
+
+/// The names of the nodes behind `outlets`: what [`TensorSpec::name`] reports.
+fn names(model: &TypedModel, outlets: &[OutletId]) -> Vec<String> {
+    outlets
+        .iter()
+        .map(|o| model.node(o.node).name.clone())
+        .collect()
+}
+
+/// A model's decluttered graph: read and checked, no strategy chosen yet.
+pub struct Graph {
+    pub(crate) typed: TypedModel,
+    /// The names of its inputs and outputs as the ONNX file gave them, which a plan's
+    /// NNEF spelling may not keep.
+    pub(crate) inputs: Vec<String>,
+    pub(crate) outputs: Vec<String>,
+}
+
+impl Graph {
+    /// Reads a graph from an ONNX file (after the pre-scan with `limits`) or a plan.
+    pub fn read(source: Source<'_>, limits: &crate::Limits) -> Result<Graph, Error> {
+        match source {
+            Source::Onnx(bytes) => {
+                crate::scan::check(bytes, limits)?;
+                guarded("loading", || {
+                    let mut reader = bytes;
+                    let typed = tract_onnx::onnx()
+                        .model_for_read(&mut reader)
+                        .and_then(|m| m.into_typed())
+                        .and_then(TypedModel::into_decluttered)
+                        .map_err(|e| Error::Load(one_line(&e)))?;
+                    Ok(Graph {
+                        inputs: names(&typed, typed.inputs.as_slice()),
+                        outputs: names(&typed, typed.outputs.as_slice()),
+                        typed,
+                    })
+                })
+            }
+            Source::Plan(bytes) => crate::plan::read(bytes),
+        }
     }
 
-    /// [`Model::load`] with explicit limits.
-    pub fn load_with(bytes: &[u8], limits: &crate::Limits) -> Result<Model, Error> {
-        crate::scan::check(bytes, limits)?;
-        let loaded = catch_unwind(AssertUnwindSafe(|| -> Result<Model, Error> {
-            let mut reader = bytes;
-            let inference = tract_onnx::onnx()
-                .model_for_read(&mut reader)
+    /// The graph as a plan, which [`Source::Plan`] reads back: the same bytes for the
+    /// same model every time. Fails for a graph tract cannot write as NNEF.
+    pub fn plan(&self) -> Result<Vec<u8>, Error> {
+        crate::plan::write(self)
+    }
+
+    /// Optimises a copy of the graph with `options`, ready to run.
+    pub fn optimise(&self, options: &Options) -> Result<Model, Error> {
+        let scope = options.tuning.scope()?;
+        guarded("loading", || {
+            let typed = scope
+                .enter(|| self.typed.clone().into_optimized())
                 .map_err(|e| Error::Load(one_line(&e)))?;
-            let typed = inference
-                .into_optimized()
-                .map_err(|e| Error::Load(one_line(&e)))?;
-            let inputs = specs(
-                &typed,
-                typed
-                    .input_outlets()
-                    .map_err(|e| Error::Load(one_line(&e)))?,
-            )?;
-            let outputs = specs(
-                &typed,
-                typed
-                    .output_outlets()
-                    .map_err(|e| Error::Load(one_line(&e)))?,
-            )?;
-            let plan = tract_onnx::prelude::IntoRunnable::into_runnable(typed)
+            let inputs = specs(&typed, typed.inputs.as_slice(), &self.inputs)?;
+            let outputs = specs(&typed, typed.outputs.as_slice(), &self.outputs)?;
+            let threads = options
+                .threads
+                .min(options.tuning.threads.unwrap_or(usize::MAX))
+                .max(1);
+            let run_options = RunOptions {
+                executor: executor(threads),
+                ..RunOptions::default()
+            };
+            let threads = if run_options.executor.is_some() {
+                threads
+            } else {
+                1
+            };
+            let plan = typed
+                .into_runnable_with_options(&run_options)
                 .map_err(|e| Error::Load(one_line(&e)))?;
             Ok(Model {
                 plan,
                 inputs,
                 outputs,
-            })
-        }));
-        loaded.unwrap_or_else(|payload| {
-            Err(Error::Panicked {
-                during: "loading",
-                message: panic_message(&*payload),
+                threads,
+                tuning: options.tuning.clone(),
             })
         })
+    }
+
+    /// Whether the graph has a node [`crate::tune`]'s settings can change.
+    pub(crate) fn has_convolutions(&self) -> bool {
+        self.typed
+            .nodes()
+            .iter()
+            .any(|n| n.op.name().contains("Conv"))
+    }
+}
+
+/// One executor per thread count, shared by every model of the process.
+#[cfg(not(target_arch = "wasm32"))]
+fn executor(threads: usize) -> Option<tract_onnx::prelude::multithread::Executor> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use tract_onnx::prelude::multithread::Executor;
+    static POOLS: OnceLock<Mutex<HashMap<usize, Executor>>> = OnceLock::new();
+    if threads <= 1 {
+        return None;
+    }
+    let mut pools = POOLS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Some(
+        pools
+            .entry(threads)
+            .or_insert_with(|| Executor::multithread_with_name(threads, "mhub-run"))
+            .clone(),
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+fn executor(_threads: usize) -> Option<tract_onnx::prelude::multithread::Executor> {
+    None
+}
+
+impl Model {
+    /// Loads and optimises an ONNX model after the pre-scan, with default [`Options`].
+    /// Panics inside tract become [`Error::Panicked`].
+    pub fn load(bytes: &[u8]) -> Result<Model, Error> {
+        Model::open(Source::Onnx(bytes), &Options::default())
+    }
+
+    /// Loads a model from an ONNX file or a plan, with `options`.
+    pub fn open(source: Source<'_>, options: &Options) -> Result<Model, Error> {
+        Graph::read(source, &options.limits)?.optimise(options)
+    }
+
+    /// Threads each run uses.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The strategy settings it was optimised with.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
     }
 
     /// The declared inputs, in order.
@@ -224,18 +366,12 @@ impl Model {
     /// Runs the model. Panics inside tract become [`Error::Panicked`].
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, Error> {
         let values = self.prepare(inputs)?;
-        let ran = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<Tensor>, Error> {
+        guarded("running", || {
             let outputs = self
                 .plan
                 .run(values.into_iter().collect())
                 .map_err(|e| Error::Run(one_line(&e)))?;
             outputs.iter().map(convert).collect()
-        }));
-        ran.unwrap_or_else(|payload| {
-            Err(Error::Panicked {
-                during: "running",
-                message: panic_message(&*payload),
-            })
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the cache: real hubs on disk and on a loopback HTTP server that misbehaves.
 
+mod compiled;
 mod faults;
 mod hubs;
 mod identity;

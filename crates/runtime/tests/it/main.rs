@@ -1,5 +1,6 @@
 //! Integration tests of the runtime: the demo models against the outputs onnxruntime recorded, and bad input.
 
+mod plans;
 mod prescan;
 
 use runtime::{Data, Dim, Error, Model, Tensor, npy};
@@ -267,7 +268,13 @@ fn limits_are_adjustable() {
         ..runtime::Limits::default()
     };
     assert!(matches!(
-        Model::load_with(&bytes, &tight),
+        Model::open(
+            runtime::Source::Onnx(&bytes),
+            &runtime::Options {
+                limits: tight,
+                ..runtime::Options::default()
+            }
+        ),
         Err(Error::Refused(_))
     ));
     runtime::scan(&bytes, &runtime::Limits::default()).expect("the demo model passes");
