@@ -108,7 +108,7 @@ fn deliver(reply: Reply) {
                 }
                 None
             }
-            Reply::Done { id, outcome } => bridge.waiting.remove(&id).map(|cb| (cb, Ok(outcome))),
+            Reply::Done { id, outcome } => bridge.waiting.remove(&id).map(|cb| (cb, Ok(*outcome))),
             Reply::Failed { id, message } => {
                 bridge.waiting.remove(&id).map(|cb| (cb, Err(message)))
             }

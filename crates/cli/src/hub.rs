@@ -36,6 +36,11 @@ pub(crate) struct HubArgs {
 }
 
 impl HubArgs {
+    /// The cache directory these options name.
+    pub(crate) fn cache_dir(&self) -> anyhow::Result<PathBuf> {
+        self.dir.resolve()
+    }
+
     /// Whether the user named the hub (`--hub` or `MHUB_HUB`), rather than mhub finding a
     /// `hub/` folder in the working directory.
     pub(crate) fn is_named(&self) -> bool {
@@ -194,7 +199,13 @@ pub(crate) struct InfoArgs {
 
 /// `mhub info MODEL.onnx`: the model's own inputs and outputs, read in a worker.
 fn info_local(args: &InfoArgs) -> anyhow::Result<Outcome> {
-    let spec = crate::worker::inspect(Path::new(&args.model), args.limits)?.spec;
+    // The plan is kept in the cache, so the next look (or run) skips parsing.
+    let load = infer::LoadOptions {
+        cache: args.hub.cache_dir().ok(),
+        ..infer::LoadOptions::default()
+    };
+    let request = crate::worker::inspect_request(Path::new(&args.model), load);
+    let spec = crate::worker::exchange(&request, args.limits)?.spec;
     if args.json {
         let spec = json!({"model": args.model, "inputs": spec.inputs, "outputs": spec.outputs});
         print(&format!("{}\n", serde_json::to_string_pretty(&spec)?))?;
@@ -290,9 +301,13 @@ fn model_spec(
         .iter()
         .find(|a| a.format.as_deref() == Some("onnx"))?;
     // Verified bytes are still a stranger's model: it is read in the limited worker.
-    let spec = crate::worker::inspect(&hub.cache().blob(&asset.sha256), limits)
-        .ok()?
-        .spec;
+    let load = infer::LoadOptions {
+        cache: Some(hub.cache().dir().to_owned()),
+        sha256: Some(asset.sha256.to_string()),
+        ..infer::LoadOptions::default()
+    };
+    let request = crate::worker::inspect_request(&hub.cache().blob(&asset.sha256), load);
+    let spec = crate::worker::exchange(&request, limits).ok()?.spec;
     Some((spec.inputs, spec.outputs))
 }
 

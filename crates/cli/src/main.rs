@@ -9,9 +9,11 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
 mod cache_cmd;
 mod hub;
 mod index;
+mod load;
 mod mirror;
 mod new;
 mod progress;
@@ -46,6 +48,8 @@ enum Command {
     Cache(cache_cmd::Args),
     /// Pull a model (verified) and run it on an input: top classes with labels, or raw outputs.
     Run(run::Args),
+    /// Time a model on this machine: load and run medians, with the threads and tuning used.
+    Bench(bench::Args),
     /// Scaffold a card for an ONNX model in a hub tree: digest, size and IO spec filled in.
     New(new::Args),
     /// Serve a hub tree and the web app over HTTP, read-only, until SIGINT or SIGTERM.
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Pull(args) => hub::pull(&args),
         Command::Cache(args) => cache_cmd::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Worker(args) => worker::serve(&args),
         Command::New(args) => new::run(&args),
         Command::Serve(args) => serve::run(&args),

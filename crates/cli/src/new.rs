@@ -143,7 +143,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     // The model is untrusted until published: read its IO spec in a worker.
-    let spec = worker::inspect(&args.model, args.limits)?.spec;
+    let request = worker::inspect_request(&args.model, infer::LoadOptions::default());
+    let spec = worker::exchange(&request, args.limits)?.spec;
     let labels = match &args.labels {
         Some(p) => fs::read_to_string(p)
             .with_context(|| format!("cannot read `{}`", p.display()))?

@@ -1,11 +1,12 @@
 //! `mhub run`: pull a model through the verified cache, run it on an input file, print the result.
 
 use crate::hub::{HubArgs, Target, target};
+use crate::load::LoadArgs;
 use crate::progress::Bars;
-use crate::{Outcome, print, worker};
+use crate::{Outcome, print, warn, worker};
 use anyhow::{Context as _, bail};
 use cache::Source;
-use runtime::{Data, Model, Tensor, npy};
+use runtime::{Data, Tensor, npy};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -32,6 +33,8 @@ pub(crate) struct Args {
     /// Print JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    load: LoadArgs,
     #[command(flatten)]
     limits: worker::Limits,
     #[command(flatten)]
@@ -88,7 +91,7 @@ fn json_tensor(value: &serde_json::Value) -> anyhow::Result<Tensor> {
 }
 
 /// Reads an input tensor from a `.npy` file or a `.json` array of numbers.
-fn read_input(path: &Path) -> anyhow::Result<Tensor> {
+pub(crate) fn read_input(path: &Path) -> anyhow::Result<Tensor> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let extension = path
         .extension()
@@ -130,6 +133,8 @@ struct Ran {
     run_ms: f64,
     /// Whether it ran in the limited worker process (else in this one).
     isolated: bool,
+    /// How it was loaded.
+    loaded: Option<infer::Loaded>,
 }
 
 impl Ran {
@@ -151,6 +156,7 @@ impl Ran {
             load_ms: report.load_ms,
             run_ms: run.run_ms,
             isolated: true,
+            loaded: report.loaded,
         })
     }
 }
@@ -211,6 +217,53 @@ fn check_card(key: &str, card: &manifest::Card, model: &infer::ModelSpec) -> any
     Ok(())
 }
 
+/// Says on standard error what loading did that the user should know: a tuning found
+/// now that took long enough to notice, and trouble keeping the plan or tuning in the cache.
+pub(crate) fn tell_load(loaded: &infer::Loaded, quiet: bool) {
+    for problem in &loaded.problems {
+        warn(&format!("warning: {problem}\n"));
+    }
+    if let Some(tuned) = loaded
+        .tuned
+        .as_ref()
+        .filter(|t| !quiet && t.spent_ms >= 1000.0)
+    {
+        warn(&format!(
+            "tuned in {:.1} s ({} settings timed{}): {} is kept for this model\n",
+            tuned.spent_ms / 1e3,
+            tuned.tried.len(),
+            if tuned.cut_short {
+                ", stopped at the budget"
+            } else {
+                ""
+            },
+            loaded.tuning
+        ));
+    }
+}
+
+/// Reads the input file for a model with this card: a picture preprocessed as the card's
+/// `image:` section says, else a `.npy` or `.json` tensor.
+pub(crate) fn input_for(path: &Path, card: &manifest::Card, key: &str) -> anyhow::Result<Tensor> {
+    match (
+        is_image(path),
+        card.inputs.first().and_then(|i| i.image.as_ref()),
+    ) {
+        (true, Some(spec)) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            Ok(
+                runtime::image_tensor(&bytes, &runtime::Preprocess::from(spec))
+                    .with_context(|| format!("cannot use `{}` as input", path.display()))?,
+            )
+        }
+        (true, None) => bail!(
+            "the card of `{key}` declares no image preprocessing: give a `.npy` or `.json` input"
+        ),
+        (false, _) => read_input(path),
+    }
+}
+
 /// Pulls a hub model (verified) and runs it in this process.
 fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     let bars = Bars::new(args.hub.quiet);
@@ -243,35 +296,24 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
         None => Vec::new(),
     };
     let card = &pulled.card;
-    let input = match (
-        is_image(&args.input),
-        card.inputs.first().and_then(|i| i.image.as_ref()),
-    ) {
-        (true, Some(spec)) => {
-            let bytes = std::fs::read(&args.input)
-                .with_context(|| format!("cannot read `{}`", args.input.display()))?;
-            runtime::image_tensor(&bytes, &runtime::Preprocess::from(spec))
-                .with_context(|| format!("cannot use `{}` as input", args.input.display()))?
-        }
-        (true, None) => bail!(
-            "the card of `{}` declares no image preprocessing: give a `.npy` or `.json` input",
-            pulled.key
-        ),
-        (false, _) => read_input(&args.input)?,
-    };
+    let input = input_for(&args.input, card, &pulled.key)?;
+    let options = args
+        .load
+        .options(Some(args.hub.cache_dir()?), Some(&onnx.sha256));
     if !trusted {
         // Only a hub tree on this machine that the user named runs in-process; models
         // from a found `hub/`, an HTTP hub or a repository run in a limited worker, like
         // local files.
-        let report = worker::run(&onnx.path, &input, args.limits)?;
+        let request = worker::run_request(&onnx.path, &input, options);
+        let report = worker::exchange(&request, args.limits)?;
         check_card(&pulled.key, card, &report.spec)?;
         return Ok((Ran::from_worker(pulled.key, report)?, labels));
     }
     let bytes = std::fs::read(&onnx.path)
         .with_context(|| format!("cannot read `{}`", onnx.path.display()))?;
-    let started = Instant::now();
-    let model = Model::load(&bytes)?;
-    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let loaded = crate::load::open(&bytes, &options, Some(&input))?;
+    let (load_ms, report) = (loaded.load_ms, loaded.report());
+    let model = loaded.opened.model;
     check_card(&pulled.key, card, &worker::model_spec(&model))?;
     let started = Instant::now();
     let outputs = model.run(&[input])?;
@@ -289,6 +331,7 @@ fn run_pulled(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
             load_ms,
             run_ms,
             isolated: false,
+            loaded: Some(report),
         },
         labels,
     ))
@@ -302,7 +345,8 @@ fn run_local(args: &Args) -> anyhow::Result<(Ran, Vec<String>)> {
     }
     // The input is read here, so its errors name the file plainly; it travels to the worker inline.
     let input = read_input(&args.input)?;
-    let report = worker::run(&path, &input, args.limits)?;
+    let options = args.load.options(Some(args.hub.cache_dir()?), None);
+    let report = worker::exchange(&worker::run_request(&path, &input, options), args.limits)?;
     let labels = args
         .labels
         .as_deref()
@@ -321,6 +365,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         run_pulled(args)?
     };
+    if let Some(loaded) = &ran.loaded {
+        tell_load(loaded, args.hub.quiet);
+    }
     let (_, first) = ran
         .outputs
         .first()
@@ -347,6 +394,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             "load_ms": ran.load_ms,
             "run_ms": ran.run_ms,
             "isolated": ran.isolated,
+            "threads": ran.loaded.as_ref().map(|l| l.threads),
+            "tuning": ran.loaded.as_ref().map(|l| l.tuning.clone()),
+            "plan": ran.loaded.as_ref().map(|l| l.plan),
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         return Ok(Outcome::Clean);

@@ -4,7 +4,7 @@
 //! child's stdin and reads one [`ProcessReply`] from its stdout: the `infer` crate's protocol.
 
 use anyhow::{Context as _, bail};
-use infer::{NamedTensor, ProcessReply, ProcessRequest, Report};
+use infer::{LoadOptions, NamedTensor, ProcessReply, ProcessRequest, Report};
 use runtime::{Data, Model, Tensor};
 use std::io::{Read, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
@@ -22,10 +22,10 @@ pub(crate) fn is_local_model(text: &str) -> bool {
 pub(crate) struct Limits {
     /// Memory a local model may use, in MiB (it runs in a separate process)
     #[arg(long, default_value_t = 4096, value_name = "MIB")]
-    memory_limit: u64,
-    /// CPU seconds a local model may use to load and run
+    pub(crate) memory_limit: u64,
+    /// CPU seconds a local model may use to load and run, all threads together
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
-    time_limit: u64,
+    pub(crate) time_limit: u64,
 }
 
 /// Arguments of the hidden `mhub __worker` command; the request comes on stdin.
@@ -36,7 +36,7 @@ pub(crate) struct Args {
 }
 
 /// A tensor as the protocol carries it.
-fn to_protocol(tensor: &Tensor) -> infer::Tensor {
+pub(crate) fn to_protocol(tensor: &Tensor) -> infer::Tensor {
     let data = match tensor.data() {
         Data::F32(v) => infer::Data::F32(v.clone()),
         Data::I64(v) => infer::Data::I64(v.clone()),
@@ -91,7 +91,7 @@ pub(crate) fn serve(args: &Args) -> anyhow::Result<crate::Outcome> {
     // A crash writes no core file: the model's memory is a stranger's, and disks are finite.
     rlimit::setrlimit(rlimit::Resource::CORE, 0, 0).context("cannot turn off core files")?;
     let reply = match answer() {
-        Ok(report) => ProcessReply::Done(report),
+        Ok(report) => ProcessReply::Done(Box::new(report)),
         Err(e) => ProcessReply::Failed {
             message: crate::chain(e.as_ref()),
         },
@@ -112,43 +112,62 @@ fn answer() -> anyhow::Result<Report> {
     };
     let bytes = std::fs::read(&request.model)
         .with_context(|| format!("cannot read `{}`", request.model.display()))?;
-    let started = Instant::now();
-    let model = Model::load(&bytes)?;
-    let load_ms = started.elapsed().as_secs_f64() * 1e3;
-    let run = match request.input {
+    let input = request.input.map(from_protocol).transpose()?;
+    if let Some(bench) = &request.bench {
+        return crate::bench::measure(&bytes, &request.load, input, bench);
+    }
+    let loaded = crate::load::open(&bytes, &request.load, input.as_ref())?;
+    let model = &loaded.opened.model;
+    let run = match input {
         Some(input) => {
-            let input = from_protocol(input)?;
             let started = Instant::now();
             let outputs = model.run(&[input])?;
             let run_ms = started.elapsed().as_secs_f64() * 1e3;
-            let outputs = model
-                .outputs()
-                .iter()
-                .zip(&outputs)
-                .map(|(spec, tensor)| NamedTensor {
-                    name: spec.name.clone(),
-                    tensor: to_protocol(tensor),
-                })
-                .collect();
-            Some(infer::Run { outputs, run_ms })
+            Some(infer::Run {
+                outputs: named(model, &outputs),
+                run_ms,
+            })
         }
         None => None,
     };
     Ok(Report {
-        spec: model_spec(&model),
-        load_ms,
+        spec: model_spec(model),
+        load_ms: loaded.load_ms,
         run,
+        loaded: Some(loaded.report()),
+        bench: None,
     })
 }
 
-/// Loads `model` in a worker and reports its inputs and outputs.
-pub(crate) fn inspect(model: &Path, limits: Limits) -> anyhow::Result<Report> {
-    exchange(model, None, limits)
+/// A model's outputs with their names, as the protocol carries them.
+pub(crate) fn named(model: &Model, outputs: &[Tensor]) -> Vec<NamedTensor> {
+    model
+        .outputs()
+        .iter()
+        .zip(outputs)
+        .map(|(spec, tensor)| NamedTensor {
+            name: spec.name.clone(),
+            tensor: to_protocol(tensor),
+        })
+        .collect()
 }
 
-/// Loads `model` in a worker and runs it once on `input`.
-pub(crate) fn run(model: &Path, input: &Tensor, limits: Limits) -> anyhow::Result<Report> {
-    exchange(model, Some(input), limits)
+/// The request that loads `model` and reports its inputs and outputs.
+pub(crate) fn inspect_request(model: &Path, load: LoadOptions) -> ProcessRequest {
+    ProcessRequest {
+        model: model.to_owned(),
+        input: None,
+        load,
+        bench: None,
+    }
+}
+
+/// The request that loads `model` and runs it once on `input`.
+pub(crate) fn run_request(model: &Path, input: &Tensor, load: LoadOptions) -> ProcessRequest {
+    ProcessRequest {
+        input: Some(to_protocol(input)),
+        ..inspect_request(model, load)
+    }
 }
 
 /// The most a worker may print as its reply.
@@ -167,24 +186,19 @@ fn bounded_read(pipe: impl Read, limit: u64) -> (String, bool) {
 }
 
 /// Runs the worker on one request and returns its report, or its failure as an error.
-fn exchange(model: &Path, input: Option<&Tensor>, limits: Limits) -> anyhow::Result<Report> {
+pub(crate) fn exchange(request: &ProcessRequest, limits: Limits) -> anyhow::Result<Report> {
     let exe =
         std::env::current_exe().context("cannot find the mhub executable to start a worker")?;
-    exchange_with(Command::new(exe), model, input, limits)
+    exchange_with(Command::new(exe), request, limits)
 }
 
 /// [`exchange`] with `program` as the worker, given `__worker` and the limits as arguments.
 fn exchange_with(
     mut program: Command,
-    model: &Path,
-    input: Option<&Tensor>,
+    request: &ProcessRequest,
     limits: Limits,
 ) -> anyhow::Result<Report> {
-    let request = ProcessRequest {
-        model: model.to_owned(),
-        input: input.map(to_protocol),
-    };
-    let body = serde_json::to_vec(&request).context("cannot write the worker's request")?;
+    let body = serde_json::to_vec(request).context("cannot write the worker's request")?;
     let mut child = program
         .arg("__worker")
         .args([
@@ -277,7 +291,7 @@ fn exchange_with(
     let reply: ProcessReply =
         serde_json::from_str(text).context("the worker sent a malformed report")?;
     match reply {
-        ProcessReply::Done(report) => Ok(report),
+        ProcessReply::Done(report) => Ok(*report),
         ProcessReply::Failed { message } => bail!("{message}"),
     }
 }

@@ -1,6 +1,6 @@
 //! Checking model bytes against the card, loading them once, and running requests on them.
 
-use crate::protocol::{Input, ModelRef, Output};
+use crate::protocol::{Input, Loaded, ModelRef, Output, PlanUse, Tried, Tuned};
 use manifest::Sha256;
 
 /// Why a request could not be served.
@@ -61,6 +61,80 @@ pub fn verify(bytes: &[u8], model: &ModelRef) -> Result<(), Error> {
     Ok(())
 }
 
+/// What the protocol says of how [`runtime::open`] opened a model.
+pub fn loaded(opened: &runtime::Opened) -> Loaded {
+    let model = &opened.model;
+    Loaded {
+        plan: match opened.plan {
+            runtime::PlanUse::Kept => PlanUse::Cached,
+            runtime::PlanUse::Written => PlanUse::Written,
+            runtime::PlanUse::None => PlanUse::None,
+        },
+        tuning: model.tuning().describe(),
+        tuning_text: model.tuning().to_text(),
+        tuned: match &opened.tuning {
+            runtime::TuningUse::Tuned(t) => Some(Tuned {
+                spent_ms: t.spent_ms,
+                tried: t
+                    .tried
+                    .iter()
+                    .map(|tried| Tried {
+                        setting: tried.tuning.describe(),
+                        run_ms: tried.run_ms,
+                    })
+                    .collect(),
+                cut_short: t.cut_short,
+            }),
+            _ => None,
+        },
+        threads: model.threads(),
+        machine: runtime::machine(),
+        problems: Vec::new(),
+    }
+}
+
+/// Turns a request's input into a tensor: an image preprocessed as its card says, or numbers.
+pub fn prepare(input: &Input, image: Option<&[u8]>) -> Result<runtime::Tensor, Error> {
+    Ok(match input {
+        Input::Image { image: spec } => {
+            let bytes = image.ok_or(Error::NoImage)?;
+            runtime::image_tensor(bytes, &runtime::Preprocess::from(spec))?
+        }
+        Input::Numbers { shape, values } => runtime::Tensor::f32(shape.clone(), values.clone())?,
+    })
+}
+
+/// The page keeps no plans (a download is the model's own bytes); it keeps tunings in
+/// its storage and sends them with each request.
+struct PageKeeper<'a> {
+    tuning: Option<&'a str>,
+}
+
+impl runtime::Keeper for PageKeeper<'_> {
+    fn plan(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+    fn keep_plan(&mut self, _: &[u8]) -> bool {
+        false
+    }
+    fn tuning(&mut self) -> Option<String> {
+        self.tuning.map(str::to_owned)
+    }
+    // The reply carries the tuning for the page to keep.
+    fn keep_tuning(&mut self, _: &str) {}
+}
+
+/// How [`Engine::load`] tunes: the tuning the page kept, else the input to tune on and
+/// the milliseconds it may take.
+pub struct Tuning<'a> {
+    /// The tuning text the page kept for this model and machine.
+    pub kept: Option<&'a str>,
+    /// The input to tune on, when there is no kept tuning.
+    pub input: Option<&'a runtime::Tensor>,
+    /// Milliseconds tuning may take; 0 keeps tract's defaults.
+    pub budget_ms: f64,
+}
+
 /// Holds the last loaded model, keyed by its sha256, so that runs after the first skip loading.
 #[derive(Default)]
 pub struct Engine {
@@ -80,14 +154,35 @@ impl Engine {
             .is_some_and(|(sha, _)| sha.eq_ignore_ascii_case(sha256))
     }
 
-    /// Verifies `bytes` against `model` and loads them, replacing the model loaded before.
-    pub fn load(&mut self, model: &ModelRef, bytes: &[u8]) -> Result<(), Error> {
+    /// Verifies `bytes` against `model` and loads them, replacing the model loaded before,
+    /// with the page's kept tuning or one found now; `clock` gives milliseconds.
+    pub fn load(
+        &mut self,
+        model: &ModelRef,
+        bytes: &[u8],
+        tuning: &Tuning<'_>,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Result<Loaded, Error> {
         verify(bytes, model)?;
         // Free the old model before building the new one: the browser's memory is small.
         self.loaded = None;
-        let loaded = runtime::Model::load(bytes)?;
-        self.loaded = Some((model.sha256.to_ascii_lowercase(), loaded));
-        Ok(())
+        let mut keeper = PageKeeper {
+            tuning: tuning.kept,
+        };
+        let tune_on = tuning.input.map(|input| runtime::TuneOn {
+            inputs: std::slice::from_ref(input),
+            budget_ms: tuning.budget_ms,
+        });
+        let opened = runtime::open(
+            bytes,
+            &mut keeper,
+            &runtime::Options::default(),
+            tune_on,
+            clock,
+        )?;
+        let report = loaded(&opened);
+        self.loaded = Some((model.sha256.to_ascii_lowercase(), opened.model));
+        Ok(report)
     }
 
     /// Runs the loaded model `runs` times on `input` and returns the last outputs and the
@@ -108,15 +203,7 @@ impl Engine {
         let mut last = Vec::new();
         for _ in 0..runs.max(1) {
             let start = clock();
-            let tensor = match input {
-                Input::Image { image: spec } => {
-                    let bytes = image.ok_or(Error::NoImage)?;
-                    runtime::image_tensor(bytes, &runtime::Preprocess::from(spec))?
-                }
-                Input::Numbers { shape, values } => {
-                    runtime::Tensor::f32(shape.clone(), values.clone())?
-                }
-            };
+            let tensor = prepare(input, image)?;
             let outputs = model.run(&[tensor])?;
             times.push(clock() - start);
             last = outputs;

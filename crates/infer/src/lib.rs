@@ -29,6 +29,8 @@
 //!     model: ModelRef { url: "models/iris/model.onnx".into(), sha256: "ab".repeat(32), size: None },
 //!     input: Input::Numbers { shape: vec![1, 4], values: vec![6.1, 2.8, 4.7, 1.2] },
 //!     runs: 1,
+//!     tuning: None,
+//!     tune_ms: 0.0,
 //! };
 //! let json = serde_json::to_string(&request)?;
 //! assert_eq!(serde_json::from_str::<Request>(&json)?, request);
@@ -40,8 +42,9 @@ mod engine;
 mod protocol;
 
 #[cfg(feature = "engine")]
-pub use engine::{Engine, Error, verify};
+pub use engine::{Engine, Error, Tuning, loaded, prepare, verify};
 pub use protocol::{
-    Data, Dim, Input, ModelRef, ModelSpec, NamedTensor, Outcome, Output, ProcessReply,
-    ProcessRequest, Reply, Report, Request, Run, Tensor, TensorSpec,
+    Bench, BenchOptions, Data, Dim, Input, LoadOptions, Loaded, ModelRef, ModelSpec, NamedTensor,
+    Outcome, Output, PlanUse, ProcessReply, ProcessRequest, Reply, Report, Request, Run, Tensor,
+    TensorSpec, Tried, Tuned,
 };

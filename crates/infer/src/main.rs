@@ -28,7 +28,12 @@ fn main() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
-    post(&scope, &Reply::Ready);
+    post(
+        &scope,
+        &Reply::Ready {
+            machine: runtime::machine(),
+        },
+    );
 }
 
 /// Sends a reply to the page as JSON text.
@@ -97,7 +102,7 @@ async fn answer(
     match serve(scope, engine, &request, image.as_deref()).await {
         Ok(outcome) => Reply::Done {
             id: request.id,
-            outcome,
+            outcome: Box::new(outcome),
         },
         Err(message) => Reply::Failed {
             id: request.id,
@@ -113,22 +118,34 @@ async fn serve(
     image: Option<&[u8]>,
 ) -> Result<Outcome, String> {
     let model = &request.model;
-    let (mut fetch_ms, mut load_ms) = (None, None);
-    if !engine.borrow().has(&model.sha256) {
-        let start = now(scope);
-        let bytes = fetch(scope, &model.url).await?;
-        let fetched = now(scope);
-        engine
-            .borrow_mut()
-            .load(model, &bytes)
-            .map_err(|e| e.to_string())?;
-        fetch_ms = Some(fetched - start);
-        load_ms = Some(now(scope) - fetched);
-    }
+    let (mut fetch_ms, mut load_ms, mut loaded) = (None, None, None);
     if matches!(request.input, Input::Image { .. }) && image.is_none() {
         return Err(infer::Error::NoImage.to_string());
     }
     let mut clock = || now(scope);
+    if !engine.borrow().has(&model.sha256) {
+        let start = now(scope);
+        let bytes = fetch(scope, &model.url).await?;
+        let fetched = now(scope);
+        // Tuning runs on the real input; without a kept tuning and with a budget only.
+        let input = match (&request.tuning, request.tune_ms > 0.0) {
+            (None, true) => Some(infer::prepare(&request.input, image).map_err(|e| e.to_string())?),
+            _ => None,
+        };
+        let tuning = infer::Tuning {
+            kept: request.tuning.as_deref(),
+            input: input.as_ref(),
+            budget_ms: request.tune_ms,
+        };
+        loaded = Some(
+            engine
+                .borrow_mut()
+                .load(model, &bytes, &tuning, &mut clock)
+                .map_err(|e| e.to_string())?,
+        );
+        fetch_ms = Some(fetched - start);
+        load_ms = Some(now(scope) - fetched);
+    }
     let (outputs, run_ms) = engine
         .borrow()
         .run(
@@ -144,5 +161,6 @@ async fn serve(
         fetch_ms,
         load_ms,
         run_ms,
+        loaded,
     })
 }

@@ -53,10 +53,25 @@ pub struct Request {
     /// How many times to run it (the latency of each run is reported); at least 1.
     #[serde(default = "one")]
     pub runs: u32,
+    /// The tuning the page kept for this model on this machine ([`Loaded::tuning_text`] of an
+    /// earlier load); without one, the worker tunes at first load within `tune_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<String>,
+    /// Milliseconds tuning may take when the model is first loaded; 0 keeps tract's defaults.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tune_ms: f64,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn one_thread() -> usize {
+    1
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 /// One output tensor, as float32.
@@ -82,6 +97,62 @@ pub struct Outcome {
     pub load_ms: Option<f64>,
     /// Milliseconds for each run, preprocessing included.
     pub run_ms: Vec<f64>,
+    /// How the model was loaded, when this request loaded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<Loaded>,
+}
+
+/// Where a model's plan came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanUse {
+    /// Read from the cache: no ONNX parsing or decluttering.
+    Cached,
+    /// Parsed from ONNX, and the plan kept for the next load.
+    Written,
+    /// Parsed from ONNX; no plan was kept (no cache, or the graph cannot be written as one).
+    None,
+}
+
+/// One strategy setting tuning timed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tried {
+    /// The setting, as `NAME=value` pairs or `default`.
+    pub setting: String,
+    /// Median run time under it, in milliseconds.
+    pub run_ms: f64,
+}
+
+/// Tuning done at this load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tuned {
+    /// Milliseconds it took, optimising included.
+    pub spent_ms: f64,
+    /// The settings timed, tract's defaults first.
+    pub tried: Vec<Tried>,
+    /// Whether it stopped at its budget before trying every candidate.
+    pub cut_short: bool,
+}
+
+/// How a model was loaded: its plan, its tuning, its threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Loaded {
+    /// Where its plan came from.
+    pub plan: PlanUse,
+    /// The strategy settings it runs with, as `NAME=value` pairs or `default`.
+    pub tuning: String,
+    /// The same settings as text to keep and send back ([`Request::tuning`]).
+    pub tuning_text: String,
+    /// Tuning done at this load; `None` when a kept tuning (or none) was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<Tuned>,
+    /// Threads each run uses.
+    pub threads: usize,
+    /// The machine the tuning is for: architecture and the CPU features that pick kernels.
+    pub machine: String,
+    /// What went wrong keeping the plan or the tuning (the model loaded all the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// A message from the worker.
@@ -89,13 +160,17 @@ pub struct Outcome {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Reply {
     /// The worker has started and takes requests.
-    Ready,
+    Ready {
+        /// The machine tunings are kept for: what [`Loaded::machine`] will say.
+        #[serde(default)]
+        machine: String,
+    },
     /// A request succeeded.
     Done {
         /// The request's id.
         id: u32,
         /// What it produced.
-        outcome: Outcome,
+        outcome: Box<Outcome>,
     },
     /// A request failed; the message is one line, for the page to show.
     Failed {
@@ -185,6 +260,72 @@ pub struct ProcessRequest {
     /// The input to run the model on once; without one the worker only reports the [`ModelSpec`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<Tensor>,
+    /// How to load it.
+    #[serde(default, skip_serializing_if = "LoadOptions::is_plain")]
+    pub load: LoadOptions,
+    /// Benchmark the model on the input instead of running it once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bench: Option<BenchOptions>,
+}
+
+/// How the CLI's worker loads a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadOptions {
+    /// The cache folder whose plans and tunings are used and kept; `None`: neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<PathBuf>,
+    /// The model file's sha256, when the CLI verified it; else the worker hashes the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Threads each run may use.
+    #[serde(default = "one_thread")]
+    pub threads: usize,
+    /// Milliseconds tuning may take at first load, on the request's input; 0 keeps tract's defaults.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tune_ms: f64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            cache: None,
+            sha256: None,
+            threads: 1,
+            tune_ms: 0.0,
+        }
+    }
+}
+
+impl LoadOptions {
+    fn is_plain(&self) -> bool {
+        *self == LoadOptions::default()
+    }
+}
+
+/// What `mhub bench` asks of its worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchOptions {
+    /// The longest the timed runs may take, in milliseconds (they stop earlier once the
+    /// median is stable).
+    pub max_ms: f64,
+}
+
+/// What a benchmark measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bench {
+    /// Milliseconds of the first load: as `mhub run` loads, plan and tuning from the
+    /// cache if kept, else parsing (and tuning) and keeping them.
+    pub first_load_ms: f64,
+    /// Median milliseconds of the loads after it, from the kept plan and tuning.
+    pub load_ms: f64,
+    /// How many loads that median is of.
+    pub loads: usize,
+    /// Median milliseconds of a run.
+    pub run_ms: f64,
+    /// The 90th percentile of a run, in milliseconds.
+    pub p90_ms: f64,
+    /// How many timed runs.
+    pub runs: usize,
 }
 
 /// The one reply the worker process writes on its stdout.
@@ -192,7 +333,7 @@ pub struct ProcessRequest {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ProcessReply {
     /// The model loaded, and ran when the request had an input.
-    Done(Report),
+    Done(Box<Report>),
     /// Loading or running failed; the message is one line, for the CLI to show.
     Failed {
         /// What went wrong.
@@ -210,6 +351,12 @@ pub struct Report {
     /// The run, when the request had an input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<Run>,
+    /// How it was loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<Loaded>,
+    /// The benchmark, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bench: Option<Bench>,
 }
 
 /// One run of a model.

@@ -6,8 +6,9 @@
 //! [`Model::open`] takes [`Options`]: threads per run, and a [`Tuning`] (tract's
 //! convolution strategy settings) that [`tune`] finds by timing the candidates on
 //! the real input. A [`Graph`] is a model read but not yet optimised; its
-//! [`Graph::plan`] is an NNEF archive that [`Source::Plan`] reads back without
-//! parsing ONNX or decluttering again. [`npy`]
+//! [`Graph::plan`] is tract's NNEF archive of it, which [`Source::Plan`] reads back
+//! without parsing ONNX or decluttering again. [`open`] is how every caller loads a
+//! model: the plan and tuning a [`Keeper`] holds, made and kept at first load. [`npy`]
 //! reads and writes NumPy `.npy` files; [`image_tensor`] turns a PNG or JPEG
 //! into an input tensor as a card's [`Preprocess`] describes.
 //!
@@ -39,6 +40,7 @@
 mod error;
 mod model;
 pub mod npy;
+mod open;
 mod picture;
 mod plan;
 mod scan;
@@ -47,6 +49,7 @@ mod tune;
 
 pub use error::Error;
 pub use model::{Dim, Graph, Model, Options, Source, TensorSpec};
+pub use open::{KeepNothing, Keeper, Opened, PlanUse, TuneOn, TuningUse, open};
 pub use picture::{Channels, Layout, Preprocess, image_tensor};
 pub use plan::ENGINE;
 pub use scan::{Limits, check as scan};

@@ -106,10 +106,9 @@ pub struct Tried {
     pub run_ms: f64,
 }
 
-/// What [`tune`] found.
+/// What [`tune`] did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tuned {
-    /// The model, optimised with the fastest setting.
-    pub model: Model,
     /// Every setting timed, in order; the first is tract's defaults.
     pub tried: Vec<Tried>,
     /// Milliseconds tuning took, optimising included.
@@ -144,7 +143,8 @@ fn fingerprint(model: &Model) -> Vec<String> {
         .collect()
 }
 
-/// Finds the fastest strategy setting for `graph` on `inputs`, starting from tract's
+/// Finds the fastest strategy setting for `graph` on `inputs` and returns the model
+/// optimised with it, starting from tract's
 /// defaults and changing one knob at a time (keeping a change only when it is faster by
 /// more than 3%), then, when `options` allows several threads, trying one. It stops
 /// when every candidate is tried or `budget_ms` is spent, measured by `clock` (in
@@ -156,7 +156,7 @@ pub fn tune(
     options: &Options,
     budget_ms: f64,
     clock: &mut dyn FnMut() -> f64,
-) -> Result<Tuned, Error> {
+) -> Result<(Model, Tuned), Error> {
     let started = clock();
     let build = |tuning: &Tuning| {
         graph.optimise(&Options {
@@ -214,12 +214,14 @@ pub fn tune(
             }
         }
     }
-    Ok(Tuned {
-        model: best,
-        tried,
-        spent_ms: clock() - started,
-        cut_short,
-    })
+    Ok((
+        best,
+        Tuned {
+            tried,
+            spent_ms: clock() - started,
+            cut_short,
+        },
+    ))
 }
 
 /// The CPU features that decide tract's kernels here, as one line: part of a tuning's key.

@@ -19,7 +19,8 @@ const LIMITS: Limits = Limits {
 
 /// The error a stand-in worker's exchange ends in.
 fn failure(script: &str) -> String {
-    match exchange_with(worker(script), Path::new("model.onnx"), None, LIMITS) {
+    let request = super::inspect_request(Path::new("model.onnx"), infer::LoadOptions::default());
+    match exchange_with(worker(script), &request, LIMITS) {
         Ok(report) => panic!("expected a failure, got {report:?}"),
         Err(e) => e.to_string(),
     }

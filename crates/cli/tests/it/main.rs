@@ -1,5 +1,6 @@
 //! End-to-end tests of the `mhub` binary: exit codes, stdout and stderr.
 
+mod bench;
 mod index;
 mod new;
 mod output;

@@ -1,8 +1,8 @@
 //! The messages between the `mhub` CLI and its worker process: their JSON form, round trips, and malformed replies.
 
 use infer::{
-    Data, Dim, ModelSpec, NamedTensor, Output, ProcessReply, ProcessRequest, Report, Run, Tensor,
-    TensorSpec,
+    Bench, BenchOptions, Data, Dim, LoadOptions, Loaded, ModelSpec, NamedTensor, Output, PlanUse,
+    ProcessReply, ProcessRequest, Report, Run, Tensor, TensorSpec, Tried, Tuned,
 };
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ fn spec(name: &str, dtype: &str, shape: Vec<Dim>) -> TensorSpec {
 }
 
 fn done() -> ProcessReply {
-    ProcessReply::Done(Report {
+    ProcessReply::Done(Box::new(Report {
         spec: ModelSpec {
             inputs: vec![spec(
                 "tokens",
@@ -39,7 +39,9 @@ fn done() -> ProcessReply {
             }],
             run_ms: 0.75,
         }),
-    })
+        loaded: None,
+        bench: None,
+    }))
 }
 
 #[test]
@@ -50,6 +52,8 @@ fn a_request_with_an_int64_tensor_round_trips() {
             shape: vec![1, 3],
             data: Data::I64(vec![i64::MIN, 0, i64::MAX]),
         }),
+        load: LoadOptions::default(),
+        bench: None,
     };
     let json = serde_json::to_string(&request).expect("serialize");
     assert_eq!(
@@ -67,6 +71,8 @@ fn a_request_without_input_only_names_the_model() {
     let request = ProcessRequest {
         model: PathBuf::from("model.onnx"),
         input: None,
+        load: LoadOptions::default(),
+        bench: None,
     };
     let json = serde_json::to_string(&request).expect("serialize");
     assert_eq!(json, r#"{"model":"model.onnx"}"#);
@@ -166,4 +172,62 @@ fn malformed_replies_are_errors_not_panics() {
     }
     let int64 = r#"{"shape":[2],"dtype":"int64","values":[1,1.5]}"#;
     assert!(serde_json::from_str::<Tensor>(int64).is_err());
+}
+
+#[test]
+fn load_options_and_a_bench_report_round_trip() {
+    let request = ProcessRequest {
+        model: PathBuf::from("model.onnx"),
+        input: None,
+        load: LoadOptions {
+            cache: Some(PathBuf::from("/cache")),
+            sha256: Some("ab".repeat(32)),
+            threads: 4,
+            tune_ms: 10_000.0,
+        },
+        bench: Some(BenchOptions { max_ms: 20_000.0 }),
+    };
+    let json = serde_json::to_string(&request).expect("serialize");
+    assert_eq!(
+        serde_json::from_str::<ProcessRequest>(&json).expect("parse"),
+        request
+    );
+    // Load options left out are one thread, no cache and no tuning.
+    let plain: ProcessRequest =
+        serde_json::from_str(r#"{"model":"m.onnx","load":{}}"#).expect("parse");
+    assert_eq!(plain.load, LoadOptions::default());
+    let ProcessReply::Done(mut report) = done() else {
+        unreachable!()
+    };
+    report.loaded = Some(Loaded {
+        plan: PlanUse::Written,
+        tuning: "TRACT_DISABLE_DIRECT_SPATIAL=true".into(),
+        tuning_text: "{}".into(),
+        tuned: Some(Tuned {
+            spent_ms: 1200.0,
+            tried: vec![Tried {
+                setting: "default".into(),
+                run_ms: 3.5,
+            }],
+            cut_short: false,
+        }),
+        threads: 2,
+        machine: "x86_64+avx2+fma".into(),
+        problems: vec!["cannot write `/cache/v2/compiled`".into()],
+    });
+    report.bench = Some(Bench {
+        first_load_ms: 40.0,
+        load_ms: 12.0,
+        loads: 5,
+        run_ms: 3.25,
+        p90_ms: 3.5,
+        runs: 200,
+    });
+    let reply = ProcessReply::Done(report);
+    let json = serde_json::to_string(&reply).expect("serialize");
+    assert!(json.contains(r#""plan":"written""#), "{json}");
+    assert_eq!(
+        serde_json::from_str::<ProcessReply>(&json).expect("parse"),
+        reply
+    );
 }

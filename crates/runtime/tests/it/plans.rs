@@ -153,7 +153,7 @@ fn tuning_keeps_a_setting_it_timed_and_respects_its_budget() {
         threads: 2,
         ..Options::default()
     };
-    let tuned = tune(
+    let (model, tuned) = tune(
         &graph,
         std::slice::from_ref(&input),
         &options,
@@ -165,26 +165,23 @@ fn tuning_keeps_a_setting_it_timed_and_respects_its_budget() {
     assert!(tuned.tried[0].tuning.is_default());
     assert!(tuned.tried.len() >= 3, "{:?}", tuned.tried);
     assert!(
-        tuned
-            .tried
-            .iter()
-            .any(|t| &t.tuning == tuned.model.tuning()),
+        tuned.tried.iter().any(|t| &t.tuning == model.tuning()),
         "the kept setting was timed"
     );
     // One thread was tried, since two were allowed.
     assert!(tuned.tried.iter().any(|t| t.tuning.threads == Some(1)));
-    let got = tuned.model.run(std::slice::from_ref(&input)).expect("runs");
+    let got = model.run(std::slice::from_ref(&input)).expect("runs");
     assert!(largest_difference(&got[0], &expected[0]) <= 1e-3);
     // The tuning applies again from its text.
     let again = graph
         .optimise(&Options {
-            tuning: Tuning::from_text(&tuned.model.tuning().to_text()).expect("text"),
+            tuning: Tuning::from_text(&model.tuning().to_text()).expect("text"),
             ..options
         })
         .expect("optimises");
-    assert_eq!(again.tuning(), tuned.model.tuning());
+    assert_eq!(again.tuning(), model.tuning());
 
-    let none = tune(
+    let (untuned, none) = tune(
         &graph,
         std::slice::from_ref(&input),
         &Options::default(),
@@ -194,7 +191,7 @@ fn tuning_keeps_a_setting_it_timed_and_respects_its_budget() {
     .expect("tunes");
     assert!(none.cut_short);
     assert_eq!(none.tried.len(), 1);
-    assert!(none.model.tuning().is_default());
+    assert!(untuned.tuning().is_default());
 }
 
 #[test]
@@ -203,7 +200,7 @@ fn a_model_without_convolutions_is_only_tried_for_threads() {
     let graph = Graph::read(Source::Onnx(&bytes), &Limits::default()).expect("reads");
     let model = graph.optimise(&Options::default()).expect("optimises");
     let input = pattern(&model);
-    let one = tune(
+    let (_, one) = tune(
         &graph,
         std::slice::from_ref(&input),
         &Options::default(),
@@ -212,7 +209,7 @@ fn a_model_without_convolutions_is_only_tried_for_threads() {
     )
     .expect("tunes");
     assert_eq!(one.tried.len(), 1);
-    let two = tune(
+    let (_, two) = tune(
         &graph,
         std::slice::from_ref(&input),
         &Options {
@@ -259,4 +256,102 @@ fn threads_are_used_as_asked_and_give_the_same_outputs() {
         two.run(std::slice::from_ref(&input)).expect("runs"),
     );
     assert!(largest_difference(&a[0], &b[0]) <= 1e-4);
+}
+
+/// A keeper in memory that counts what it was asked to keep.
+#[derive(Default)]
+struct Memory {
+    plan: Option<Vec<u8>>,
+    tuning: Option<String>,
+    plans_kept: usize,
+    tunings_kept: usize,
+}
+
+impl runtime::Keeper for Memory {
+    fn plan(&mut self) -> Option<Vec<u8>> {
+        self.plan.clone()
+    }
+    fn keep_plan(&mut self, plan: &[u8]) -> bool {
+        self.plan = Some(plan.to_vec());
+        self.plans_kept += 1;
+        true
+    }
+    fn tuning(&mut self) -> Option<String> {
+        self.tuning.clone()
+    }
+    fn keep_tuning(&mut self, text: &str) {
+        self.tuning = Some(text.to_owned());
+        self.tunings_kept += 1;
+    }
+}
+
+#[test]
+fn open_makes_and_keeps_the_plan_and_tuning_then_reuses_them() {
+    use runtime::{PlanUse, TuneOn, TuningUse, open};
+    let bytes = onnx("squeezenet");
+    let reference = Model::load(&bytes).expect("loads");
+    let input = pattern(&reference);
+    let tune_on = || TuneOn {
+        inputs: std::slice::from_ref(&input),
+        budget_ms: 60_000.0,
+    };
+    let mut keeper = Memory::default();
+    let first = open(
+        &bytes,
+        &mut keeper,
+        &Options::default(),
+        Some(tune_on()),
+        &mut clock(),
+    )
+    .expect("opens");
+    assert_eq!(first.plan, PlanUse::Written);
+    assert!(matches!(first.tuning, TuningUse::Tuned(_)));
+    assert_eq!((keeper.plans_kept, keeper.tunings_kept), (1, 1));
+    let second = open(
+        &bytes,
+        &mut keeper,
+        &Options::default(),
+        Some(tune_on()),
+        &mut clock(),
+    )
+    .expect("opens");
+    assert_eq!(second.plan, PlanUse::Kept);
+    assert_eq!(second.tuning, TuningUse::Kept);
+    assert_eq!(second.model.tuning(), first.model.tuning());
+    assert_eq!(second.model.inputs(), reference.inputs());
+    assert_eq!((keeper.plans_kept, keeper.tunings_kept), (1, 1));
+    // A kept plan or tuning that does not read is made again.
+    keeper.plan = Some(b"mhub-plan 1\n{}\n".to_vec());
+    keeper.tuning = Some(r#"{"knobs":{"TRACT_CPU_ISA":"-avx2"}}"#.to_owned());
+    let third = open(
+        &bytes,
+        &mut keeper,
+        &Options::default(),
+        Some(tune_on()),
+        &mut clock(),
+    )
+    .expect("opens");
+    assert_eq!(third.plan, PlanUse::Written);
+    assert!(matches!(third.tuning, TuningUse::Tuned(_)));
+    assert_eq!((keeper.plans_kept, keeper.tunings_kept), (2, 2));
+    // Without inputs to tune on, or with no budget, tract's defaults are used and nothing kept.
+    let mut empty = Memory::default();
+    let plain = open(&bytes, &mut empty, &Options::default(), None, &mut clock()).expect("opens");
+    assert_eq!(plain.tuning, TuningUse::Default);
+    assert!(plain.model.tuning().is_default());
+    assert_eq!(empty.tunings_kept, 0);
+    let mut nothing = runtime::KeepNothing;
+    let untuned = open(
+        &bytes,
+        &mut nothing,
+        &Options::default(),
+        Some(TuneOn {
+            inputs: std::slice::from_ref(&input),
+            budget_ms: 0.0,
+        }),
+        &mut clock(),
+    )
+    .expect("opens");
+    assert_eq!(untuned.plan, PlanUse::None);
+    assert_eq!(untuned.tuning, TuningUse::Default);
 }
