@@ -1,7 +1,8 @@
-// The bench page: runs each model in mhub's inference worker and in onnxruntime-web (wasm backend,
-// one thread) on the same input, and hands the raw timings to `cargo xtask bench web`, which drives
-// it over WebDriver: `benchIsolate()`, then `benchStart(config)`, then `benchWait(n)` until done.
-// Plain JavaScript, no build step.
+// The bench page: runs each model in mhub's inference worker (its relaxed-SIMD build and its
+// SIMD128 build, each tuning the model at its first load as the app asks) and in onnxruntime-web
+// (wasm backend, one thread) on the same input, and hands the raw timings to `cargo xtask bench
+// web`, which drives it over WebDriver: `benchIsolate()`, then `benchStart(config)`, then
+// `benchWait(n)` until done. Plain JavaScript, no build step.
 
 const state = { log: [], result: null, failure: null };
 const waiters = [];
@@ -67,12 +68,14 @@ function pattern(shape) {
   return values;
 }
 
-function startWorker() {
+/** Starts mhub's worker with one of its builds; resolves with it and the machine it reports. */
+function startWorker(build) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker('infer-worker.js', { type: 'module' });
+    const worker = new Worker(`infer-worker.js?build=${build}`, { type: 'module' });
     worker.onerror = (e) => reject(new Error(`the inference worker failed to start: ${e.message}`));
     worker.onmessage = (e) => {
-      if (JSON.parse(e.data).kind === 'ready') resolve(worker);
+      const reply = JSON.parse(e.data);
+      if (reply.kind === 'ready') resolve({ worker, machine: reply.machine });
     };
   });
 }
@@ -80,13 +83,14 @@ function startWorker() {
 let nextId = 1;
 
 /** Sends one request to mhub's worker and resolves with its outcome. */
-function ask(worker, model, values, runs) {
+function ask(worker, model, values, runs, tuneMs) {
   const id = nextId++;
   const request = {
     id,
     model: { url: new URL(model.url, location.href).href, sha256: model.sha256, size: model.size },
     input: { kind: 'numbers', shape: model.shape, values },
     runs,
+    tune_ms: tuneMs,
   };
   return new Promise((resolve, reject) => {
     worker.onerror = (e) => reject(new Error(`the inference worker failed: ${e.message}`));
@@ -100,12 +104,16 @@ function ask(worker, model, values, runs) {
   });
 }
 
-async function runMhub(worker, model, input) {
+/** The first request loads (and tunes) the model and warms it up; the second is timed. */
+async function runMhub(worker, model, input, tuneMs) {
   const values = Array.from(input);
-  const warm = await ask(worker, model, values, model.warmup);
-  const timed = await ask(worker, model, values, model.runs);
+  const warm = await ask(worker, model, values, model.warmup, tuneMs);
+  const timed = await ask(worker, model, values, model.runs, tuneMs);
+  const loaded = warm.loaded || {};
   return {
     loadMs: (warm.fetch_ms ?? 0) + (warm.load_ms ?? 0),
+    tuneMs: loaded.tuned ? loaded.tuned.spent_ms : 0,
+    tuning: loaded.tuning || 'default',
     runMs: timed.run_ms,
     output: timed.outputs[0] ? timed.outputs[0].values : [],
   };
@@ -155,8 +163,10 @@ async function run(config) {
   const step = clockStep();
   log(`page: cross-origin isolated: ${self.crossOriginIsolated}; clock step ${(step * 1000).toFixed(1)} µs`);
   let start = performance.now();
-  const worker = await startWorker();
+  const relaxed = await startWorker('relaxed');
   const mhubStartMs = performance.now() - start;
+  const plain = await startWorker('simd128');
+  log(`mhub workers: ${relaxed.machine} and ${plain.machine}`);
   const ort = await import('./ort/ort.wasm.min.mjs');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
@@ -170,20 +180,23 @@ async function run(config) {
   const models = [];
   for (const model of config.models) {
     const input = pattern(model.shape);
-    const mhub = await runMhub(worker, model, input);
+    const mhub = await runMhub(relaxed.worker, model, input, config.tuneMs);
+    const simd = await runMhub(plain.worker, model, input, config.tuneMs);
     const onnx = await runOrt(ort, model, input);
     const diff = maxAbsDiff(mhub.output, onnx.output);
-    log(`${model.name}: mhub ${median(mhub.runMs).toFixed(3)} ms, onnxruntime-web ${median(onnx.runMs).toFixed(3)} ms (medians of ${model.runs}), max |diff| ${diff}`);
+    log(`${model.name}: mhub ${median(mhub.runMs).toFixed(3)} ms (SIMD128 build ${median(simd.runMs).toFixed(3)} ms), onnxruntime-web ${median(onnx.runMs).toFixed(3)} ms (medians of ${model.runs}), max |diff| ${diff}; tuning ${mhub.tuning}`);
     models.push({
       name: model.name,
       runs: model.runs,
       maxAbsDiff: diff,
       outputLengths: [mhub.output.length, onnx.output.length],
-      mhub: { loadMs: mhub.loadMs, runMs: mhub.runMs },
+      mhub: mhub,
+      simd: simd,
       ort: { loadMs: onnx.loadMs, runMs: onnx.runMs },
     });
   }
-  worker.terminate();
+  relaxed.worker.terminate();
+  plain.worker.terminate();
   const wasm = performance.getEntriesByType('resource')
     .map((e) => new URL(e.name).pathname)
     .filter((p) => p.endsWith('.wasm'));
@@ -194,6 +207,7 @@ async function run(config) {
     ortVersion: ort.env.versions ? ort.env.versions.web : null,
     ortWasm: [...new Set(wasm)],
     mhubStartMs,
+    mhubMachine: relaxed.machine,
     ortStartMs,
     models,
   };

@@ -11,9 +11,9 @@ finite through deep networks. The seed is the model's name: the same files on
 every machine.
 
 Usage: real_weights.py OUT_DIR [NAME...]. Writes OUT_DIR/NAME.onnx for each
-model (all of them by default) and OUT_DIR/NAME.json, the outputs onnxruntime
-computes for the benchmark input (`pattern`), for a correctness check. The files
-live under `target/` and are never committed.
+model (all of them by default), OUT_DIR/NAME.input.npy, the benchmark input
+(`pattern`), and OUT_DIR/NAME.json, the outputs onnxruntime computes for it, for
+a correctness check. The files live under `target/` and are never committed.
 """
 
 import hashlib
@@ -129,12 +129,15 @@ def main():
         inp = [i for i in model.graph.input if i.name not in init_names][0]
         shape = [d.dim_value if d.dim_value > 0 else 1 for d in inp.type.tensor_type.shape.dim]
         session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        np.save(out / f"{name}.input.npy", pattern(shape))
         result = session.run(None, {inp.name: pattern(shape)})[0].reshape(-1)
         if not np.all(np.isfinite(result)):
             raise SystemExit(f"{name}: onnxruntime's output is not finite; the weights need other scales")
-        (out / f"{name}.onnx").write_bytes(data)
+        # Written last: a model file means its input and outputs are there.
+        (out / f"{name}.onnx.tmp").write_bytes(data)
         expected = {"input": inp.name, "input_shape": shape, "values": [float(v) for v in result], "sha256": hashlib.sha256(data).hexdigest()}
         (out / f"{name}.json").write_text(json.dumps(expected) + "\n")
+        (out / f"{name}.onnx.tmp").rename(out / f"{name}.onnx")
         print(f"{name}: {len(data) / 2**20:.1f} MiB, {len(model.graph.initializer)} initializers")
 
 

@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod catalogue;
+mod infer;
 mod serve;
 mod web;
 
@@ -13,11 +14,12 @@ pub(crate) fn run(root: &Path, which: Option<&str>) -> Result<(), String> {
     match which {
         None => validate(root)
             .and_then(|()| pull(root))
-            .and_then(|()| infer(root))
+            .and_then(|()| infer::run(root))
+            .and_then(|()| whole_run(root))
             .and_then(|()| serve::run(root)),
         Some("validate") => validate(root),
         Some("pull") => pull(root),
-        Some("infer") => infer(root),
+        Some("infer") => infer::run(root).and_then(|()| whole_run(root)),
         Some("serve") => serve::run(root),
         // `cargo xtask bench web [--dev] [catalogue | infer]`: its options follow its name.
         Some("web") => web::run(root, &std::env::args().skip(3).collect::<Vec<_>>()),
@@ -53,81 +55,8 @@ fn time_runs(
     Ok(median(times))
 }
 
-/// Parses the JSON lines a timing script prints, keyed by model file.
-fn timings(text: &str) -> std::collections::HashMap<String, (f64, f64)> {
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| {
-            Some((
-                v["model"].as_str()?.to_owned(),
-                (v["load_ms"].as_f64()?, v["run_ms"].as_f64()?),
-            ))
-        })
-        .collect()
-}
-
-/// Per-inference latency (batch 1, one thread, median after warm-up) of the demo
-/// and reference models with tract, next to onnxruntime on the same files, and a
-/// cached `mhub run` of the digits model as a whole process.
-fn infer(root: &Path) -> Result<(), String> {
-    let models: Vec<String> = ["digits", "iris", "squeezenet", "resnet50", "alexnet"]
-        .iter()
-        .map(|m| format!("hub/models/{m}/model.onnx"))
-        .collect();
-    let mut args = vec![
-        "run",
-        "--release",
-        "--locked",
-        "--quiet",
-        "-p",
-        "runtime",
-        "--example",
-        "infer",
-        "--",
-    ];
-    args.extend(models.iter().map(String::as_str));
-    let ours = Command::new("cargo")
-        .args(&args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !ours.status.success() {
-        return Err(format!(
-            "the tract timing failed: {}",
-            String::from_utf8_lossy(&ours.stderr)
-        ));
-    }
-    let ours = timings(&String::from_utf8_lossy(&ours.stdout));
-    let python = root.join("target/models-venv/bin/python");
-    let theirs = if python.exists() {
-        let script = root.join("xtask/models/bench_ort.py");
-        let out = Command::new(&python)
-            .arg(&script)
-            .args(&models)
-            .current_dir(root)
-            .output()
-            .map_err(|e| format!("cannot run python: {e}"))?;
-        timings(&String::from_utf8_lossy(&out.stdout))
-    } else {
-        println!("onnxruntime: not measured; `cargo xtask models` sets up its environment");
-        std::collections::HashMap::new()
-    };
-    println!("benchmark: inference latency, batch 1, one thread, median after warm-up (ms)");
-    println!(
-        "{:<12} {:>12} {:>12} {:>12} {:>12} {:>8}",
-        "model", "tract load", "ort load", "tract run", "ort run", "ratio"
-    );
-    for path in &models {
-        let name = path.split('/').nth(2).unwrap_or(path);
-        let (tl, tr) = ours.get(path).copied().unwrap_or((f64::NAN, f64::NAN));
-        let (ol, or) = theirs.get(path).copied().unwrap_or((f64::NAN, f64::NAN));
-        println!(
-            "{name:<12} {tl:>12.3} {ol:>12.3} {tr:>12.4} {or:>12.4} {:>8.2}",
-            tr / or
-        );
-    }
-    println!("ratio = tract / onnxruntime run time; target: at or below 1.0");
-    crate::run("cargo", &["build", "--release", "--locked", "-p", "cli"])?;
+/// A cached `mhub run` of the digits model, as a whole process: the README's main job.
+fn whole_run(root: &Path) -> Result<(), String> {
     let cache = root.join("target/bench/run-cache");
     let mhub = root.join("target/release/mhub");
     let run = || {

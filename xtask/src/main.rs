@@ -137,10 +137,9 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-/// Trains the demo models into `hub/` with the pinned packages of
-/// `xtask/models/requirements.txt`, in a virtual environment under `target/`,
-/// then rewrites `hub/index.json`. The outputs are committed.
-fn models() -> Result<(), String> {
+/// The Python of the virtual environment under `target/` with the pinned packages of
+/// `xtask/models/requirements.txt` (onnx, onnxruntime, scikit-learn), made or updated.
+pub(crate) fn venv() -> Result<PathBuf, String> {
     let venv = root().join("target/models-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -158,6 +157,14 @@ fn models() -> Result<(), String> {
             &requirements.display().to_string(),
         ],
     )?;
+    Ok(python)
+}
+
+/// Trains the demo models into `hub/` with the pinned packages of
+/// `xtask/models/requirements.txt`, in a virtual environment under `target/`,
+/// then rewrites `hub/index.json`. The outputs are committed.
+fn models() -> Result<(), String> {
+    let python = venv()?;
     let script = root()
         .join("xtask/models/generate.py")
         .display()

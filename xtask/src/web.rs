@@ -87,15 +87,52 @@ fn gzipped(bytes: &[u8]) -> usize {
     encoder.finish().map_or(0, |v| v.len())
 }
 
-/// Builds the app: `release` with fat LTO and size optimisation, otherwise the quick `wasm-dev` profile.
-pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
-    ensure_wasm_bindgen()?;
-    let profile = if release { "wasm-release" } else { "wasm-dev" };
-    let target_dir = root().join("target/web");
-    let target_dir_text = target_dir.display().to_string();
-    // Two builds: in one, cargo would unify the worker's features into the
-    // app's dependencies and link tract into the first page.
-    for (package, features) in [("web", None), ("infer", Some("infer/worker"))] {
+/// One wasm module of the app: a package's binary built with some target features.
+struct Module {
+    package: &'static str,
+    /// Extra features, beside SIMD128 (each build gets a target folder of its own).
+    features: Option<&'static str>,
+    /// `+relaxed-simd` and the like, beside `+simd128`.
+    target_features: &'static str,
+    /// The name of its files: `<out_name>.js`, `<out_name>_bg.wasm`.
+    out_name: &'static str,
+    /// Where cargo builds it, under `target/`.
+    target_dir: &'static str,
+}
+
+/// The page, and the inference worker twice: with SIMD128, and with relaxed SIMD too
+/// (fused multiply-adds in tract's kernels), which `infer-worker.js` picks when the browser
+/// validates a relaxed-SIMD instruction. Two cargo builds of the worker, because in one
+/// cargo would unify the worker's features into the app's dependencies and link tract into
+/// the first page.
+const MODULES: [Module; 3] = [
+    Module {
+        package: "web",
+        features: None,
+        target_features: "+simd128",
+        out_name: "web",
+        target_dir: "target/web",
+    },
+    Module {
+        package: "infer",
+        features: Some("infer/worker"),
+        target_features: "+simd128",
+        out_name: "infer",
+        target_dir: "target/web",
+    },
+    Module {
+        package: "infer",
+        features: Some("infer/worker"),
+        target_features: "+simd128,+relaxed-simd",
+        out_name: "infer_relaxed",
+        target_dir: "target/web-relaxed",
+    },
+];
+
+impl Module {
+    /// Builds it with cargo, runs `wasm-bindgen` into `staging`, and `wasm-opt` on a release.
+    fn build(&self, profile: &str, release: bool, staging: &Path) -> Result<(), String> {
+        let target_dir = root().join(self.target_dir).display().to_string();
         let mut args = vec![
             "build",
             "--locked",
@@ -104,28 +141,24 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
             "--profile",
             profile,
             "-p",
-            package,
+            self.package,
             "--bin",
-            package,
+            self.package,
         ];
-        args.extend(features.iter().flat_map(|f| ["--features", *f]));
+        args.extend(self.features.iter().flat_map(|f| ["--features", *f]));
+        let rustflags = format!("-C target-feature={}", self.target_features);
         run_env(
             "cargo",
             &args,
-            &[
-                ("RUSTFLAGS", "-C target-feature=+simd128"),
-                ("CARGO_TARGET_DIR", &target_dir_text),
-            ],
+            &[("RUSTFLAGS", &rustflags), ("CARGO_TARGET_DIR", &target_dir)],
         )?;
-    }
-    let out = dist();
-    let staging = root().join("web/dist.tmp");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)
-        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
-    let built = target_dir.join("wasm32-unknown-unknown").join(profile);
-    for name in ["web", "infer"] {
-        let wasm = built.join(format!("{name}.wasm")).display().to_string();
+        let wasm = root()
+            .join(self.target_dir)
+            .join("wasm32-unknown-unknown")
+            .join(profile)
+            .join(format!("{}.wasm", self.package))
+            .display()
+            .to_string();
         run(
             "wasm-bindgen",
             &[
@@ -133,6 +166,8 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
                     "--target",
                     "web",
                     "--no-typescript",
+                    "--out-name",
+                    self.out_name,
                     "--out-dir",
                     &staging.display().to_string(),
                 ][..],
@@ -146,7 +181,49 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
             ]
             .concat(),
         )?;
+        // wasm-opt takes minutes on the worker and saves under 1% gzipped: releases only.
+        match wasm_opt().filter(|_| release) {
+            Some(program) => {
+                let file = staging
+                    .join(format!("{}_bg.wasm", self.out_name))
+                    .display()
+                    .to_string();
+                let mut args = vec![
+                    "-Oz",
+                    "--enable-simd",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                ];
+                if self.target_features.contains("relaxed-simd") {
+                    args.push("--enable-relaxed-simd");
+                }
+                args.extend(["-o", &file, &file]);
+                run(&program, &args)
+            }
+            None if release => {
+                eprintln!(
+                    "web: no wasm-opt 116+ found (npm's `binaryen` has one); the wasm is not size-optimised"
+                );
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
+}
+
+/// Builds the app: `release` with fat LTO and size optimisation, otherwise the quick `wasm-dev` profile.
+pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
+    ensure_wasm_bindgen()?;
+    let profile = if release { "wasm-release" } else { "wasm-dev" };
+    let out = dist();
+    let staging = root().join("web/dist.tmp");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     // A release gets binaryen from npm when the machine has no good `wasm-opt`
     // (Debian's binaryen 108 writes modules that fail to instantiate).
     if release && wasm_opt().is_none() {
@@ -156,37 +233,21 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
             &["install", "--prefix", &tools, "--no-save", BINARYEN],
         )?;
     }
-    // wasm-opt takes minutes on the worker and saves under 1% gzipped: releases only.
-    match wasm_opt().filter(|_| release) {
-        Some(program) => {
-            for name in ["web_bg.wasm", "infer_bg.wasm"] {
-                let file = staging.join(name).display().to_string();
-                run(
-                    &program,
-                    &[
-                        "-Oz",
-                        "--enable-simd",
-                        "--enable-bulk-memory",
-                        "--enable-nontrapping-float-to-int",
-                        "--enable-sign-ext",
-                        "--enable-mutable-globals",
-                        "--enable-reference-types",
-                        "--enable-multivalue",
-                        "-o",
-                        &file,
-                        &file,
-                    ],
-                )?;
-            }
-        }
-        None if release => eprintln!(
-            "web: no wasm-opt 116+ found (npm's `binaryen` has one); the wasm is not size-optimised"
-        ),
-        None => {}
+    for module in MODULES {
+        module.build(profile, release, &staging)?;
     }
     // The service worker's cache is named after the build, so a new build replaces the old files.
     let mut hash = Sha256::new();
-    for name in ["web_bg.wasm", "infer_bg.wasm", "web.js", "infer.js"] {
+    let built: Vec<String> = MODULES
+        .iter()
+        .flat_map(|m| {
+            [
+                format!("{}_bg.wasm", m.out_name),
+                format!("{}.js", m.out_name),
+            ]
+        })
+        .collect();
+    for name in &built {
         hash.update(
             std::fs::read(staging.join(name)).map_err(|e| format!("cannot read {name}: {e}"))?,
         );
@@ -245,6 +306,14 @@ fn report(out: &Path) -> Result<(), String> {
     group(
         "inference worker",
         &["infer-worker.js", "infer.js", "infer_bg.wasm"],
+    )?;
+    group(
+        "relaxed-SIMD worker",
+        &[
+            "infer-worker.js",
+            "infer_relaxed.js",
+            "infer_relaxed_bg.wasm",
+        ],
     )?;
     Ok(())
 }

@@ -3,14 +3,17 @@
 //! ```text
 //! compiled/<engine>/<model sha256>/
 //! ├── plan                          the plan's bytes (opaque here), read-only
-//! ├── plan.json                     its sha256 and size, written after it: the plan is
-//! │                                 visible once this is, and used only if it matches
+//! ├── plan.json                     its size, CRC-32 and sha256, written after it: the plan
+//! │                                 is visible once this is, and used only if it matches
 //! └── tuning@<machine>@<threads>    a tuning's text (opaque here), per machine and thread count
 //! ```
 //!
 //! Plans and tunings are the runtime's, written and read as bytes: this crate only keeps
-//! them, atomically, and checks a plan's bytes against its record on every read. They are
-//! derived data: one that is missing or does not match is made again by the caller.
+//! them, atomically, and checks a plan's bytes against its record on every read: its size
+//! and CRC-32 (a plan is mhub's own bytes in a private folder: the check is for damage,
+//! and a CRC-32 costs a few milliseconds where a sha256 of a 100 MB plan costs 60),
+//! and its sha256 in `mhub cache verify`. They are derived data: one that is missing or
+//! does not match is made again by the caller.
 
 use crate::error::{Error, Result, io};
 use crate::maintain::Cache;
@@ -26,11 +29,21 @@ const COMPILED: &str = "compiled";
 /// The longest tuning or plan record read.
 const MAX_SMALL: u64 = 64 << 10;
 
+/// How thoroughly a plan is checked against its record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Size and CRC-32: on every read.
+    Quick,
+    /// Size, CRC-32 and sha256: `verify` and `prune`.
+    Full,
+}
+
 /// What is recorded of a stored plan.
 #[derive(Serialize, Deserialize)]
 struct PlanRecord {
     sha256: Sha256,
     size: u64,
+    crc32: u32,
 }
 
 /// One model's derived data, as `cache ls` shows it.
@@ -108,9 +121,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Reads the plan in `dir` and checks it against its record; `None` when there is
-    /// none or it does not match.
-    fn checked_plan(dir: &Dir) -> Result<Option<Vec<u8>>> {
+    /// Reads the plan in `dir` and checks it against its record as `check` says; `None`
+    /// when there is none or it does not match.
+    fn checked_plan(dir: &Dir, check: Check) -> Result<Option<Vec<u8>>> {
         let Some(record) = read_small(dir, "plan.json", MAX_SMALL)? else {
             return Ok(None);
         };
@@ -128,19 +141,19 @@ impl Store {
         file.take(record.size.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(io("read", dir.join("plan")))?;
-        Ok(
-            (bytes.len() as u64 == record.size && Sha256::of(&bytes) == record.sha256)
-                .then_some(bytes),
-        )
+        let matches = bytes.len() as u64 == record.size
+            && crc32fast::hash(&bytes) == record.crc32
+            && (check == Check::Quick || Sha256::of(&bytes) == record.sha256);
+        Ok(matches.then_some(bytes))
     }
 }
 
 impl Cache {
-    /// The plan `engine` keeps for the model with this sha256, checked against the sha256
-    /// and size recorded when it was stored; `None` when there is none or it does not match.
+    /// The plan `engine` keeps for the model with this sha256, checked against the size and
+    /// CRC-32 recorded when it was stored; `None` when there is none or it does not match.
     pub fn plan(&self, model: &Sha256, engine: &str) -> Result<Option<Vec<u8>>> {
         match self.store.open_compiled_dir(engine, model)? {
-            Some(dir) => Store::checked_plan(&dir),
+            Some(dir) => Store::checked_plan(&dir, Check::Quick),
             None => Ok(None),
         }
     }
@@ -154,6 +167,7 @@ impl Cache {
         let record = PlanRecord {
             sha256: Sha256::of(plan),
             size: plan.len() as u64,
+            crc32: crc32fast::hash(plan),
         };
         let record = serde_json::to_vec(&record).map_err(|e| Error::Invalid {
             what: "cache record",
@@ -238,7 +252,7 @@ impl Cache {
                     continue;
                 }
                 plans += 1;
-                if Store::checked_plan(&model)?.is_none() {
+                if Store::checked_plan(&model, Check::Full)?.is_none() {
                     problems.push(format!(
                         "the {engine} plan of model `{}` does not match its record; `mhub cache prune` removes it",
                         entry.name
@@ -275,6 +289,6 @@ impl Cache {
 
     /// Whether the model folder `dir` holds a plan that does not match its record.
     pub(crate) fn has_corrupt_plan(dir: &Dir) -> Result<bool> {
-        Ok(dir.stat("plan")?.is_some() && Store::checked_plan(dir)?.is_none())
+        Ok(dir.stat("plan")?.is_some() && Store::checked_plan(dir, Check::Full)?.is_none())
     }
 }

@@ -42,6 +42,7 @@ mod model;
 pub mod npy;
 mod open;
 mod picture;
+#[cfg(not(target_arch = "wasm32"))]
 mod plan;
 mod scan;
 mod tensor;
@@ -51,7 +52,7 @@ pub use error::Error;
 pub use model::{Dim, Graph, Model, Options, Source, TensorSpec};
 pub use open::{KeepNothing, Keeper, Opened, PlanUse, TuneOn, TuningUse, open};
 pub use picture::{Channels, Layout, Preprocess, image_tensor};
-pub use plan::ENGINE;
 pub use scan::{Limits, check as scan};
 pub use tensor::{Data, Tensor};
+pub use tune::ENGINE;
 pub use tune::{Tried, Tuned, Tuning, machine, tune};

@@ -196,14 +196,30 @@ impl Graph {
                     })
                 })
             }
+            #[cfg(not(target_arch = "wasm32"))]
             Source::Plan(bytes) => crate::plan::read(bytes),
+            // The page keeps no plans; NNEF would only add to the worker's download.
+            #[cfg(target_arch = "wasm32")]
+            Source::Plan(_) => Err(Error::Load(
+                "plans are not read in the browser: load the ONNX file".to_owned(),
+            )),
         }
     }
 
     /// The graph as a plan, which [`Source::Plan`] reads back: the same bytes for the
-    /// same model every time. Fails for a graph tract cannot write as NNEF.
+    /// same model every time. Fails for a graph tract cannot write as NNEF, and in the
+    /// browser, which keeps no plans.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn plan(&self) -> Result<Vec<u8>, Error> {
         crate::plan::write(self)
+    }
+
+    /// In the browser, which keeps no plans: an error.
+    #[cfg(target_arch = "wasm32")]
+    pub fn plan(&self) -> Result<Vec<u8>, Error> {
+        Err(Error::Load(
+            "plans are not written in the browser".to_owned(),
+        ))
     }
 
     /// Optimises a copy of the graph with `options`, ready to run.

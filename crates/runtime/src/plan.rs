@@ -10,10 +10,12 @@
 //!
 //! tract's NNEF spells names its own way (`gpu_0/data_0` comes back as `gpu_0_data_0`),
 //! so the header keeps the names the model reports. A plan is only read by the tract
-//! release that wrote it: another's is refused, and the caller makes a new one.
+//! release that wrote it: another's is refused, and the caller makes a new one. Natively
+//! only: the browser keeps no plans.
 
 use crate::error::Error;
 use crate::model::{Graph, guarded, one_line};
+use crate::tune::ENGINE;
 use serde::{Deserialize, Serialize};
 use tract_onnx::WithOnnx as _;
 use tract_onnx::prelude::Framework as _;
@@ -24,9 +26,6 @@ const MAGIC: &[u8] = b"mhub-plan 1\n";
 /// The longest header line read.
 const MAX_HEADER: usize = 1 << 20;
 
-/// The engine plans are written by, and the only one that reads them: part of every cache key.
-pub const ENGINE: &str = "tract-0.23.9";
-
 /// The JSON line after the magic.
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -35,9 +34,11 @@ struct Header {
     outputs: Vec<String>,
 }
 
-/// The NNEF dialect plans are written in: tract's core operators and its ONNX extras.
-fn nnef() -> tract_nnef::framework::Nnef {
-    tract_nnef::nnef().with_onnx()
+/// The NNEF dialect plans are written in: tract's core operators and its ONNX extras. Made
+/// once per process: making it parses NNEF's standard library (about 12 ms).
+fn nnef() -> &'static tract_nnef::framework::Nnef {
+    static NNEF: std::sync::OnceLock<tract_nnef::framework::Nnef> = std::sync::OnceLock::new();
+    NNEF.get_or_init(|| tract_nnef::nnef().with_onnx())
 }
 
 /// Writes `graph` as a plan.

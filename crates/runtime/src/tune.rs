@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tract_onnx::tract_core::knobs::KnobScope;
 
+/// The engine behind this crate: plans and tunings are valid for it only, so it is part
+/// of every key they are kept under.
+pub const ENGINE: &str = "tract-0.23.9";
+
 /// The knobs [`tune`] tries, each with the values worth trying besides tract's default.
 const CANDIDATES: &[(&str, &[&str])] = &[
     // Kernel volume from which a convolution gathers its patches lazily (default 6: 3x3

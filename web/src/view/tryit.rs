@@ -31,7 +31,7 @@ enum Run {
     Running,
     Done {
         ranked: Vec<Ranked>,
-        outcome: Outcome,
+        outcome: Box<Outcome>,
     },
     Failed(String),
 }
@@ -77,6 +77,8 @@ pub fn TryIt(props: &Props) -> Html {
                 },
                 input,
                 runs: 1,
+                tuning: None,
+                tune_ms: 0.0,
             };
             let (run, labels, output) = (run.clone(), labels.clone(), output.clone());
             bridge::run(
@@ -213,6 +215,10 @@ pub fn TryIt(props: &Props) -> Html {
             if let Some(fetch) = outcome.fetch_ms {
                 cost.push(format!("fetch {}", millis(fetch)));
             }
+            // Tuned at this first load in this browser, and kept for the next visit.
+            if let Some(tuned) = outcome.loaded.as_ref().and_then(|l| l.tuned.as_ref()) {
+                cost.push(format!("tuned {}", millis(tuned.spent_ms)));
+            }
             html! {
                 <div class="result" role="status">
                     { for ranked.first().map(|best| html! {
@@ -263,9 +269,10 @@ async fn rank(outcome: Outcome, labels: Option<Asset>, output: Option<&str>) -> 
     let Some(scores) = chosen else {
         return Run::Failed("the model produced no output".to_owned());
     };
+    let ranked = top_k(&scores.values, &names, 5);
     Run::Done {
-        ranked: top_k(&scores.values, &names, 5),
-        outcome,
+        ranked,
+        outcome: Box::new(outcome),
     }
 }
 

@@ -390,6 +390,53 @@ fn the_digits_model_runs_in_the_page_on_an_uploaded_sample() {
 }
 
 #[test]
+fn the_worker_takes_its_relaxed_simd_build_and_the_page_keeps_tunings() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    browser.goto(&format!(
+        "{}/#/model/mhub/cpu/1.0/digits_v1.0_digits",
+        server.url
+    ));
+    browser.wait("document.querySelector('.try-it')");
+    // Each build, and the one the worker picks by itself, reports its machine when ready.
+    browser.eval_string(
+        r"window.builds = {};
+        for (const build of ['relaxed', 'simd128', '']) {
+          const worker = new Worker('infer-worker.js' + (build ? '?build=' + build : ''), {type: 'module'});
+          const said = (text) => { window.builds[build || 'picked'] = text; document.body.dataset.builds = JSON.stringify(window.builds); worker.terminate(); };
+          worker.onmessage = (e) => { const reply = JSON.parse(e.data); if (reply.kind === 'ready') said(reply.machine); };
+          worker.onerror = (e) => said('error: ' + e.message);
+        }
+        return ''",
+    );
+    browser.wait("Object.keys(window.builds).length === 3");
+    let builds: serde_json::Value =
+        serde_json::from_str(&browser.eval_string("return JSON.stringify(window.builds)"))
+            .expect("json");
+    assert_eq!(builds["relaxed"], "wasm32+relaxed-simd", "{builds}");
+    assert_eq!(builds["simd128"], "wasm32+simd128", "{builds}");
+    // Chromium validates relaxed SIMD: the worker picks that build.
+    assert_eq!(builds["picked"], "wasm32+relaxed-simd", "{builds}");
+
+    // A run loads the model once, tuned at its first load; the page keeps the tuning.
+    let sample = workspace().join("hub/models/digits/sample.png");
+    let upload = browser.find("input.image-file");
+    browser.send_keys(
+        &upload,
+        &sample.canonicalize().expect("sample").display().to_string(),
+    );
+    browser.wait("document.querySelector('.prediction')");
+    let sha = manifest::Sha256::of(
+        &std::fs::read(workspace().join("hub/models/digits/model.onnx")).expect("model"),
+    );
+    let kept = browser.eval_string(&format!(
+        "return localStorage.getItem('mhub-tuning:wasm32+relaxed-simd:{sha}') || 'nothing kept'"
+    ));
+    let tuning: serde_json::Value = serde_json::from_str(&kept).expect("a tuning's JSON text");
+    assert!(tuning["knobs"].is_object(), "{kept}");
+}
+
+#[test]
 fn a_tabular_model_runs_and_bad_numbers_are_explained() {
     let server = serve(&demo());
     let browser = Browser::start();
