@@ -283,6 +283,9 @@ pub struct LoadOptions {
     /// Milliseconds tuning may take at first load, on the request's input; 0 keeps tract's defaults.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tune_ms: f64,
+    /// Plans are kept only for model files of at least this many bytes.
+    #[serde(default)]
+    pub plan_min_bytes: u64,
 }
 
 impl Default for LoadOptions {
@@ -292,6 +295,7 @@ impl Default for LoadOptions {
             sha256: None,
             threads: 1,
             tune_ms: 0.0,
+            plan_min_bytes: 0,
         }
     }
 }

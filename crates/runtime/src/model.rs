@@ -144,6 +144,9 @@ pub struct Options {
     pub threads: usize,
     /// Strategy settings, as [`crate::tune`] finds them; empty for tract's defaults.
     pub tuning: Tuning,
+    /// [`crate::open`] keeps and reads plans only for ONNX files of at least this many
+    /// bytes: a small file parses faster than tract's NNEF reader sets itself up.
+    pub plan_min_bytes: usize,
 }
 
 /// Runs `f`, turning a panic inside tract into [`Error::Panicked`].

@@ -75,7 +75,7 @@ pub struct Opened {
 }
 
 /// Opens the ONNX model `onnx`: from the plan `keeper` holds (else parsing `onnx` and
-/// keeping its plan), optimised with the tuning it holds for this machine (else, when
+/// keeping its plan; an ONNX file under `options.plan_min_bytes` is parsed each time), optimised with the tuning it holds for this machine (else, when
 /// `tune_on` gives inputs and a budget, tuning on them and keeping the result; else tract's
 /// defaults). A kept plan or tuning that does not read is made again. `clock` gives
 /// milliseconds, for tuning.
@@ -86,15 +86,17 @@ pub fn open(
     tune_on: Option<TuneOn<'_>>,
     clock: &mut dyn FnMut() -> f64,
 ) -> Result<Opened, Error> {
-    let kept = keeper
-        .plan()
+    let planned = onnx.len() >= options.plan_min_bytes;
+    let kept = planned
+        .then(|| keeper.plan())
+        .flatten()
         .and_then(|plan| Graph::read(Source::Plan(&plan), &options.limits).ok());
     let (graph, plan) = match kept {
         Some(graph) => (graph, PlanUse::Kept),
         None => {
             let parsed = Graph::read(Source::Onnx(onnx), &options.limits)?;
-            match parsed.plan() {
-                Ok(bytes) => {
+            match planned.then(|| parsed.plan()) {
+                Some(Ok(bytes)) => {
                     let use_ = if keeper.keep_plan(&bytes) {
                         PlanUse::Written
                     } else {
@@ -107,7 +109,7 @@ pub fn open(
                         Graph::read(Source::Plan(&bytes), &options.limits).unwrap_or(parsed);
                     (graph, use_)
                 }
-                Err(_) => (parsed, PlanUse::None),
+                _ => (parsed, PlanUse::None),
             }
         }
     };

@@ -33,6 +33,8 @@ fn bench_tunes_and_keeps_a_plan_at_first_then_reuses_them() {
         "--max-time",
         "0.3",
         "--json",
+        "--plan-min-size",
+        "0",
     ];
     let first = json(&mhub(cache.path(), &args));
     assert_eq!(first["model"], SQUEEZENET);
@@ -86,6 +88,8 @@ fn bench_of_a_hub_model_prints_load_and_run_medians() {
             "2",
             "--tune-budget",
             "0",
+            "--plan-min-size",
+            "0",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
@@ -122,7 +126,12 @@ fn run_uses_the_threads_asked_and_the_kept_plan() {
         "2",
         "--tune-budget",
         "0",
+        "--plan-min-size",
+        "0",
     ];
+    // By default a model this small (19 KB) is parsed each time: no plan is kept.
+    let small = json(&mhub(cache.path(), &run[..run.len() - 2]));
+    assert_eq!(small["plan"], "none");
     let first = json(&mhub(cache.path(), &run));
     assert_eq!(
         (&first["plan"], &first["threads"]),

@@ -184,6 +184,7 @@ fn load_options_and_a_bench_report_round_trip() {
             sha256: Some("ab".repeat(32)),
             threads: 4,
             tune_ms: 10_000.0,
+            plan_min_bytes: 1 << 20,
         },
         bench: Some(BenchOptions { max_ms: 20_000.0 }),
     };

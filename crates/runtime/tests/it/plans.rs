@@ -354,4 +354,22 @@ fn open_makes_and_keeps_the_plan_and_tuning_then_reuses_them() {
     .expect("opens");
     assert_eq!(untuned.plan, PlanUse::None);
     assert_eq!(untuned.tuning, TuningUse::Default);
+    // A file under `plan_min_bytes` is parsed each time: its plan is neither read nor kept.
+    let mut small = Memory {
+        plan: Some(b"not even a plan".to_vec()),
+        ..Memory::default()
+    };
+    let parsed = open(
+        &bytes,
+        &mut small,
+        &Options {
+            plan_min_bytes: bytes.len() + 1,
+            ..Options::default()
+        },
+        None,
+        &mut clock(),
+    )
+    .expect("opens");
+    assert_eq!(parsed.plan, PlanUse::None);
+    assert_eq!(small.plans_kept, 0);
 }
