@@ -9,7 +9,7 @@
 //!
 //! The logic that decides what is shown — routes ([`Route`]), catalogue
 //! filters and facet counts ([`Filters`]), markdown rendering ([`markdown`]),
-//! formatting and ranking ([`present`]) — has no DOM types and is tested
+//! formatting and ranking ([`present`]), the hub's signature ([`signing`]) — has no DOM types and is tested
 //! natively. The components in `view` and the worker bridge in `bridge` are
 //! the thin DOM layer, tested in headless Chromium.
 //!
@@ -34,6 +34,7 @@ pub mod markdown;
 mod percent;
 pub mod present;
 mod route;
+pub mod signing;
 mod view;
 
 pub use catalogue::{Facet, Filters};

@@ -393,3 +393,47 @@ fn editor_positions_and_marks() {
         Some(&Severity::Error)
     );
 }
+
+/// An index signed by the key of `seed`, at `version`, with one card pinned.
+fn signed_index(seed: u8, version: u64, expires: u64) -> (Vec<u8>, Vec<u8>, String) {
+    let key = trust::SecretKey::from_seed([seed; 32]);
+    let card = "# a card\n";
+    let json = format!(
+        r#"{{"format":1,"version":{version},"expires":{expires},"models":[{{"uid":"a/1.0/m_v1_d","card":"assets/a/1.0/m_v1_d.md","title":"m","version":"1.0","card-sha256":"{}","card-size":{}}}]}}"#,
+        manifest::Sha256::of(card.as_bytes()),
+        card.len()
+    );
+    let signature = trust::Envelope::sign(json.as_bytes(), &key, None).to_json();
+    (json.into_bytes(), signature, key.public().to_text())
+}
+
+#[test]
+fn the_page_checks_a_signed_index_with_the_trusted_key_only() {
+    use crate::signing::{Signing, check, check_card};
+    let now = 1_800_000_000;
+    let (index, sig, key) = signed_index(1, 2, now + 10);
+    // No trusted key: read as it is, nothing to store.
+    let (_, signing, seen) = check(&index, None, None, None, now).unwrap();
+    assert_eq!(signing, Signing::NotChecked);
+    assert!(seen.is_none());
+    // The trusted key: verified, and what to store.
+    let (parsed, signing, seen) = check(&index, Some(&sig), Some(&key), None, now).unwrap();
+    assert!(signing.is_verified());
+    assert!(signing.line().starts_with("index verified: version 2"));
+    let seen = serde_json::to_string(&seen.unwrap()).unwrap();
+    check_card(&parsed.models[0], "# a card\n").unwrap();
+    assert!(check_card(&parsed.models[0], "# a changed card\n").is_err());
+    // Each refusal: no signature, another key, an older index than seen, expired, bad key.
+    let err = check(&index, None, Some(&key), None, now).unwrap_err();
+    assert!(err.contains("no signed index"), "{err}");
+    let (_, _, other) = signed_index(2, 1, now + 10);
+    let err = check(&index, Some(&sig), Some(&other), None, now).unwrap_err();
+    assert!(err.contains("not signed by a trusted key"), "{err}");
+    let (old, old_sig, _) = signed_index(1, 1, now + 10);
+    let err = check(&old, Some(&old_sig), Some(&key), Some(&seen), now).unwrap_err();
+    assert!(err.contains("older than version 2"), "{err}");
+    let err = check(&index, Some(&sig), Some(&key), None, now + 10).unwrap_err();
+    assert!(err.contains("expired"), "{err}");
+    let err = check(&index, Some(&sig), Some("not a key"), None, now).unwrap_err();
+    assert!(err.contains("trusted key is not valid"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! `Hub`: list, inspect and pull models from a source into the verified cache.
 
 mod repo;
+mod signed;
 
 use crate::Progress;
 use crate::blobs::{Wanted, store_blob};
@@ -18,6 +19,10 @@ use reqwest::Url;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use trust::{PublicKey, Verified};
+
+pub use signed::Signing;
 use uid::Uid;
 
 pub use repo::{DEFAULT_REF, DEFAULT_REPO_URL};
@@ -25,7 +30,7 @@ pub use repo::{DEFAULT_REF, DEFAULT_REPO_URL};
 /// Largest card accepted from a hub.
 const MAX_CARD: u64 = 1 << 20;
 /// Largest `index.json` accepted.
-const MAX_INDEX: u64 = 64 << 20;
+pub(crate) const MAX_INDEX: u64 = 64 << 20;
 /// Rules whose failure means a card cannot be read at all.
 const UNREADABLE: &[&str] = &[
     "front-matter-missing",
@@ -49,6 +54,7 @@ pub struct HubBuilder {
     offline: bool,
     repo_url: String,
     default_ref: String,
+    trust: Vec<PublicKey>,
 }
 
 /// A hub source plus the local cache: the mhub counterpart of `torch.hub` and
@@ -73,6 +79,9 @@ pub struct Hub {
     offline: bool,
     repo_url: String,
     default_ref: String,
+    trust: Vec<PublicKey>,
+    /// The signed index, once verified in this process.
+    verified: Mutex<Option<Arc<Verified>>>,
 }
 
 impl Default for HubBuilder {
@@ -84,6 +93,7 @@ impl Default for HubBuilder {
             offline: false,
             repo_url: DEFAULT_REPO_URL.to_owned(),
             default_ref: DEFAULT_REF.to_owned(),
+            trust: Vec::new(),
         }
     }
 }
@@ -125,10 +135,23 @@ impl HubBuilder {
         self
     }
 
+    /// Keys the hub's index must be signed by (directly, or through a delegation one of
+    /// them signed): with any, every listing, card and pull is checked against the
+    /// signed index first, and a hub that fails is refused before anything is cached.
+    pub fn trust(mut self, keys: Vec<PublicKey>) -> HubBuilder {
+        self.trust = keys;
+        self
+    }
+
     /// Opens the cache and sets up the client; the directory and the source are required.
     pub fn build(self) -> Result<Hub> {
         let dir = self.dir.ok_or(Error::Config("no cache directory given"))?;
         let source = self.source.ok_or(Error::Config("no source given"))?;
+        if !self.trust.is_empty() && matches!(source, Source::Repo(_)) {
+            return Err(Error::Config(
+                "a repository archive has no signed index: a trusted key applies to hubs",
+            ));
+        }
         // The hub the user typed is trusted at its own origin: a loopback or LAN hub works,
         // but its cards cannot send mhub to other ports or hosts of the local network.
         let mut net = self.net;
@@ -153,6 +176,8 @@ impl HubBuilder {
             offline: self.offline,
             repo_url: self.repo_url,
             default_ref: self.default_ref,
+            trust: self.trust,
+            verified: Mutex::new(None),
         })
     }
 }
@@ -238,6 +263,10 @@ impl Hub {
             Source::Repo(repo) => Ok(Listing::Entrypoints(
                 self.hubconf(repo, false, progress)?.1.entrypoints,
             )),
+            Source::Local(_) | Source::Http(_) if !self.trust.is_empty() => {
+                let verified = self.signed(&self.root()?)?.ok_or(Error::Config("no key"))?;
+                Ok(Listing::Models(verified.index.models.clone()))
+            }
             Source::Local(dir) => {
                 let index = dir.join("index.json");
                 if index.is_file() {
@@ -307,7 +336,14 @@ impl Hub {
     /// A model's card text and what the `mhub` profile says of it; a card that
     /// cannot be read at all is an error.
     fn read_card(&self, root: &Root, uid: &Uid, key: &str) -> Result<(String, manifest::Report)> {
+        let entry = self.signed_entry(root, uid)?;
         let text = self.card_text(root, uid, key)?;
+        if let Some(entry) = &entry {
+            trust::check_card(entry, text.as_bytes()).map_err(|source| Error::Trust {
+                hub: root.identity(),
+                source,
+            })?;
+        }
         let card_path = uid.card_path();
         let options = Options {
             profile: Profile::Mhub,
@@ -337,6 +373,7 @@ impl Hub {
         entrypoint: Option<Entrypoint>,
     ) -> Result<Info> {
         let (_, report) = self.read_card(root, uid, &key)?;
+        let signing = self.signing(root)?;
         // What the cache holds of this UID from another hub is not this hub's model.
         let identity = root.identity();
         let record = self
@@ -351,6 +388,7 @@ impl Hub {
             diagnostics: report.diagnostics,
             entrypoint,
             record,
+            signing,
         })
     }
 
@@ -377,15 +415,16 @@ impl Hub {
             }
             Root::Url(base) => base,
         };
-        let Some(entries) = base
-            .join("index.json")
-            .ok()
-            .and_then(|url| self.fetcher.url(url.as_str()).ok())
-            .and_then(|url| {
-                let bytes = self.fetcher.bytes(&url, MAX_INDEX).ok()?;
-                parse_index(&bytes, url.as_str()).ok()
-            })
-        else {
+        let signed = self.signed(root).ok().flatten();
+        let Some(entries) = signed.map(|v| v.index.models.clone()).or_else(|| {
+            base.join("index.json")
+                .ok()
+                .and_then(|url| self.fetcher.url(url.as_str()).ok())
+                .and_then(|url| {
+                    let bytes = self.fetcher.bytes(&url, MAX_INDEX).ok()?;
+                    parse_index(&bytes, url.as_str()).ok()
+                })
+        }) else {
             return HashMap::new();
         };
         entries
@@ -420,8 +459,16 @@ impl Hub {
         progress: &dyn Progress,
     ) -> Result<Pulled> {
         let _shared = self.cache.store.lock_cache_shared()?;
+        let entry = self.signed_entry(root, uid)?;
         if !force && let Some(pulled) = self.cache.complete(&key, &root.identity())? {
-            return Ok(pulled);
+            // Under a signed index, only a cached card it pins is answered from the cache.
+            let current = entry.as_ref().is_none_or(|entry| {
+                fs::read(&pulled.card_path)
+                    .is_ok_and(|bytes| trust::check_card(entry, &bytes).is_ok())
+            });
+            if current {
+                return Ok(pulled);
+            }
         }
         if self.offline {
             return Err(self.offline_error(format!("model `{key}`")));

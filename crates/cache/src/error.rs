@@ -131,6 +131,25 @@ pub enum Error {
     /// A [`crate::HubBuilder`] missing something it needs.
     #[error("incomplete hub configuration: {0}")]
     Config(&'static str),
+    /// A hub's signed index (or a card it pins) did not pass the checks of a trusted key.
+    #[error("refusing the hub `{hub}`")]
+    Trust {
+        /// The hub.
+        hub: String,
+        /// Which check failed.
+        #[source]
+        source: trust::Error,
+    },
+    /// A trusted key was given, and the hub publishes no signature for its index.
+    #[error(
+        "refusing the hub `{hub}`: a trusted key was given, and it has no signed index (`{what}`)"
+    )]
+    Unsigned {
+        /// The hub.
+        hub: String,
+        /// What is missing.
+        what: String,
+    },
     /// The repository declares no entrypoint of this name.
     #[error("`{repo}` has no entrypoint `{name}`")]
     NoEntrypoint {

@@ -37,6 +37,9 @@
 //!     ├── compiled/<engine>/<model sha256>/   what the runtime derives from a model: its
 //!     │                          plan (checked against `plan.json` on every read) and its
 //!     │                          tunings, one per machine and thread count
+//!     ├── trust/<flat hub name>/ per hub a client trusted a key for: the last signed index
+//!     │                          accepted (`index.json`) and `seen.json` (its version, sha256
+//!     │                          and expiry), written only after the index verified
 //!     ├── locks/<key>.lock       per-entry locks (and cache.lock for prune and rm)
 //!     └── tmp/                   partial downloads (<key>.part) and atomic-write temporaries
 //! ```
@@ -50,7 +53,8 @@
 //! The modules, one concept each: `client` (the [`Hub`]: list, info, pull; `client/repo`
 //! for repositories), `blobs` (storing one verified asset), `store` (the on-disk
 //! layout, locks, records), `maintain` ([`Cache`]: verify, remove, prune), `fetch`
-//! (the hardened HTTP client), `source`, `archive` and `mirror`.
+//! (the hardened HTTP client), `source`, `archive`, `mirror`; `client/signed` is a hub's
+//! signed index, checked with `trust` and recorded only after it passed.
 //!
 //! # Example
 //!
@@ -84,7 +88,7 @@ mod results;
 mod source;
 mod store;
 
-pub use client::{DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder};
+pub use client::{DEFAULT_REF, DEFAULT_REPO_URL, Hub, HubBuilder, Signing};
 pub use compiled::CompiledModel;
 pub use error::{Error, Result};
 pub use fetch::NetConfig;

@@ -29,6 +29,8 @@ pub struct Info {
     pub entrypoint: Option<Entrypoint>,
     /// The cache record, if the model was pulled.
     pub record: Option<Record>,
+    /// Whether the hub's index is signed, and what a trusted key's check found.
+    pub signing: crate::Signing,
 }
 
 /// A pulled model: its card, read, and where its card and verified assets are.

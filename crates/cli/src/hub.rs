@@ -30,6 +30,11 @@ pub(crate) struct HubArgs {
     /// Url template of repository archives, with {owner}, {repo} and {ref}
     #[arg(long, env = "MHUB_REPO_URL", value_name = "TEMPLATE", default_value = cache::DEFAULT_REPO_URL)]
     repo_url: String,
+    /// Trust only a hub whose index this key signed (a `.pub` file of `mhub key new`, or
+    /// the key's text): refuse a missing or bad signature, a rollback, an expired index and
+    /// a card that differs from it, before anything is cached
+    #[arg(long, env = "MHUB_TRUST", value_name = "KEY")]
+    trust: Option<String>,
     /// Print no progress
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -100,6 +105,10 @@ impl HubArgs {
             .net(net)
             .offline(self.offline)
             .repo_url(self.repo_url.clone())
+            .trust(match &self.trust {
+                Some(arg) => crate::key::public_keys(arg)?,
+                None => Vec::new(),
+            })
             .build()?)
     }
 }
@@ -281,6 +290,25 @@ fn info_text(info: &Info) -> String {
                 .unwrap_or_default()
         );
     }
+    let signing = match &info.signing {
+        cache::Signing::Unsigned => "unsigned hub: its index has no signature".to_owned(),
+        cache::Signing::NotChecked => {
+            "signed index, not checked: pass --trust KEY to check it".to_owned()
+        }
+        cache::Signing::Unknown => "not checked offline".to_owned(),
+        cache::Signing::Verified {
+            version, signers, ..
+        } if signers.is_empty() => {
+            format!("verified before: index version {version}, the last one checked (offline)")
+        }
+        cache::Signing::Verified {
+            version, signers, ..
+        } => format!(
+            "verified: index version {version}, signed by {}",
+            signers.join(", ")
+        ),
+    };
+    out += &format!("  {:<14}{signing}\n", "signature");
     out += &format!(
         "  {:<14}{}\n",
         "cached",
@@ -391,6 +419,7 @@ pub(crate) fn info(args: &InfoArgs) -> anyhow::Result<Outcome> {
             "entrypoint": info.entrypoint,
             "diagnostics": info.diagnostics,
             "cached": info.record,
+            "signing": info.signing,
             "model": spec.as_ref().map(|(i, o)| json!({"inputs": i, "outputs": o})),
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;

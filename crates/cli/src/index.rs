@@ -1,5 +1,6 @@
 //! `mhub index`: validate a hub tree and write its `index.json` catalogue.
 
+use crate::key::SignArgs;
 use crate::validate::{self, Summary};
 use crate::{Outcome, print, warn};
 use anyhow::Context as _;
@@ -17,8 +18,9 @@ pub(crate) struct Args {
     /// Where to write the index; `-` for standard output. Default: `HUB/index.json`.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Do not write; exit 1 if the index on disk is missing or out of date.
-    #[arg(long)]
+    /// Do not write; exit 1 if the index on disk is missing or out of date (a signed
+    /// one is compared without its version, expiry and card digests).
+    #[arg(long, conflicts_with = "sign")]
     check: bool,
     /// Rule set the cards must pass.
     #[arg(long, default_value = "mhub")]
@@ -26,23 +28,47 @@ pub(crate) struct Args {
     /// Index the valid cards and list the others, instead of refusing the tree.
     #[arg(long)]
     skip_invalid: bool,
+    #[command(flatten)]
+    sign: SignArgs,
 }
 
 impl Args {
     /// Writes `HUB/index.json` of the cards valid under `profile`, as
     /// `mhub index HUB --skip-invalid` does: what `mhub mirror` rewrites.
-    pub(crate) fn for_hub(hub: &std::path::Path, profile: Profile) -> Args {
+    pub(crate) fn for_hub(hub: &std::path::Path, profile: Profile, sign: SignArgs) -> Args {
         Args {
             hub: hub.to_path_buf(),
             output: None,
             check: false,
             profile,
             skip_invalid: true,
+            sign,
         }
     }
 }
 
+/// The index at `path` without what signing adds, and the version it was signed with.
+fn unsigned(path: &Path) -> (Option<String>, Option<u64>) {
+    let Ok(text) = fs::read_to_string(path) else {
+        return (None, None);
+    };
+    let Ok(mut index) = manifest::Index::from_json(text.as_bytes()) else {
+        return (Some(text), None);
+    };
+    let Some(version) = index.version.take() else {
+        return (Some(text), None);
+    };
+    index.expires = None;
+    for entry in &mut index.models {
+        entry.card_sha256 = None;
+        entry.card_size = None;
+    }
+    let json = serde_json::to_string_pretty(&index).map(|j| format!("{j}\n"));
+    (json.ok(), Some(version))
+}
+
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let signer = args.sign.signer()?;
     let assets = args.hub.join("assets");
     if !assets.is_dir() {
         return Err(hubtree::Error::NotAHub {
@@ -76,15 +102,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             card.reason
         ));
     }
-    let index = built.index;
+    let mut index = built.index;
     let json = format!("{}\n", serde_json::to_string_pretty(&index)?);
     let target = args
         .output
         .clone()
         .unwrap_or_else(|| args.hub.join("index.json"));
+    let (current, previous) = unsigned(&target);
     if args.check {
-        let current = fs::read_to_string(&target).unwrap_or_default();
-        if current != json {
+        if current.as_deref() != Some(json.as_str()) {
             warn(&format!(
                 "error: `{}` is out of date: run `mhub index {}`\n",
                 target.display(),
@@ -99,6 +125,31 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         ))?;
         return Ok(Outcome::Clean);
     }
+    let signature_name = format!(
+        "{}.sig",
+        target.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    );
+    let signature_path = target.with_file_name(&signature_name);
+    if signer.is_none() && target.as_os_str() != "-" && signature_path.exists() {
+        anyhow::bail!(
+            "`{}` is signed: pass --sign KEY to sign the new index, or delete `{}` to publish it unsigned",
+            target.display(),
+            signature_path.display()
+        );
+    }
+    let (json, signature) = match &signer {
+        Some(signer) => {
+            if target.as_os_str() == "-" {
+                anyhow::bail!(
+                    "a signed index is written to a file, beside its signature: drop `-o -`"
+                );
+            }
+            hubtree::pin_cards(&mut index, &checked);
+            let (json, signature) = signer.sign(index.clone(), previous)?;
+            (json, Some(signature))
+        }
+        None => (json, None),
+    };
     if target.as_os_str() == "-" {
         print(&json)?;
     } else {
@@ -110,12 +161,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
             .file_name()
             .and_then(|n| n.to_str())
             .with_context(|| format!("`{}` does not name a file", target.display()))?;
-        hubtree::Dir::open(folder)?.write_atomic(name, json.as_bytes())?;
+        let dir = hubtree::Dir::open(folder)?;
+        dir.write_atomic(name, json.as_bytes())?;
         print(&format!(
             "wrote {} models to `{}`\n",
             index.models.len(),
             target.display()
         ))?;
+        if let Some(signature) = signature {
+            // Written second: until it lands, the new index fails to verify, never the reverse.
+            dir.write_atomic(&signature_name, &signature)?;
+            print(&format!("signed it: `{}`\n", signature_path.display()))?;
+        }
     }
     Ok(Outcome::Clean)
 }

@@ -13,6 +13,7 @@ mod bench;
 mod cache_cmd;
 mod hub;
 mod index;
+mod key;
 mod load;
 mod mirror;
 mod new;
@@ -38,6 +39,8 @@ enum Command {
     Validate(validate::Args),
     /// Write `index.json`, the catalogue of a hub tree that clients and the web app read.
     Index(index::Args),
+    /// Make signing keys for a hub's index, and delegations from a root key to index keys.
+    Key(key::Args),
     /// List the models of a hub, or the entrypoints of a repository.
     List(hub::ListArgs),
     /// Show a model's card, its assets and whether it is cached.
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Index(args) => index::run(&args),
+        Command::Key(args) => key::run(&args),
         Command::List(args) => hub::list(&args),
         Command::Info(args) => hub::info(&args),
         Command::Pull(args) => hub::pull(&args),
@@ -139,6 +143,12 @@ fn hint(e: &cache::Error) -> Option<&'static str> {
             "the file served differs from what the card promises; nothing was stored; tell the publisher"
         }
         E::NotFound { .. } => "`mhub list` shows the models of a hub",
+        E::Trust { .. } => {
+            "the hub (or whoever sits between it and you) serves an index the trusted key did not sign as it is; nothing was stored; tell the hub's publisher"
+        }
+        E::Unsigned { .. } => {
+            "the hub's publisher signs it with `mhub index HUB --sign KEY`; without --trust (and MHUB_TRUST) mhub does not check signatures"
+        }
         E::NoEntrypoint { .. } => {
             "`mhub list OWNER/REPO[:REF]` shows the entrypoints of a repository"
         }
@@ -238,5 +248,15 @@ pub(crate) fn path_arg(s: &str) -> Result<PathBuf, String> {
         Err("path is empty".to_owned())
     } else {
         Ok(PathBuf::from(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Args {
     /// Print no progress.
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    sign: crate::key::SignArgs,
 }
 
 /// Reads `20G`, `512M`, `1024`.
@@ -48,6 +50,16 @@ fn size_arg(text: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
+    // The rewritten index carries mirror locations: a signed hub stays signed only if
+    // the mirror's operator signs it again, which is checked before anything is fetched.
+    let signature = args.hub.join(trust::SIGNATURE_FILE);
+    if args.sign.sign.is_none() && signature.exists() {
+        anyhow::bail!(
+            "`{}` is signed, and mirroring rewrites its index: pass --sign KEY to sign the new index",
+            args.hub.join("index.json").display()
+        );
+    }
+    args.sign.signer()?;
     let net = NetConfig {
         allow_http: args.allow_http,
         allow_local: args.allow_local,
@@ -121,7 +133,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     }
     print(&out)?;
     // The index is rewritten either way, leaving out cards with errors as `mhub serve` does.
-    let indexed = index::run(&index::Args::for_hub(&args.hub, args.profile))?;
+    let indexed = index::run(&index::Args::for_hub(
+        &args.hub,
+        args.profile,
+        args.sign.clone(),
+    ))?;
     if report.failed.is_empty() {
         Ok(indexed)
     } else {

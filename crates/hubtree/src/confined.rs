@@ -212,12 +212,22 @@ impl Dir {
 
     /// Opens `name` with `flags` (plus [`confined`]) and checks it is a regular file.
     fn file(&self, name: &str, flags: OFlags, action: &'static str) -> Result<File> {
+        self.file_mode(name, flags, 0o666, action)
+    }
+
+    fn file_mode(
+        &self,
+        name: &str,
+        flags: OFlags,
+        mode: u32,
+        action: &'static str,
+    ) -> Result<File> {
         let name = self.plain(name)?;
         let fd = rustix::fs::openat(
             &*self.fd,
             name,
             flags | confined(),
-            Mode::from_raw_mode(0o666),
+            Mode::from_raw_mode(mode),
         )
         .map_err(|e| match e {
             Errno::LOOP => self.refusal(name.as_ref(), "it is not a regular file"),
@@ -259,6 +269,19 @@ impl Dir {
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
             "create",
         )
+    }
+
+    /// Writes a secret (a signing key) to `name`, which must not exist: an existing key is
+    /// never overwritten. Created exclusively, readable and writable by its owner only
+    /// (`0600`) from the start, written and synced.
+    pub fn create_secret(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
+        let mut file = self.file_mode(name, flags, 0o600, "create")?;
+        let shown = self.join(name);
+        file.write_all(bytes).map_err(io("write", &shown))?;
+        file.sync_all().map_err(io("sync", &shown))?;
+        self.sync();
+        Ok(())
     }
 
     /// Writes `bytes` to `name` atomically, through a hidden temporary file beside it

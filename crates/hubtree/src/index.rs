@@ -112,6 +112,25 @@ pub fn build_index(hub: &Path, checked: &[Checked], policy: Policy) -> Result<Bu
     })
 }
 
+/// Pins each entry of `index` to the card text it was built from: the sha256 and size of
+/// the bytes that were checked, which a signed index carries so that no card can change
+/// without breaking the signature.
+pub fn pin_cards(index: &mut Index, checked: &[Checked]) {
+    let texts: HashMap<String, &str> = checked
+        .iter()
+        .filter_map(|c| {
+            let uid = c.result.as_ref().ok()?.uid.as_ref()?;
+            Some((uid.to_string(), c.source.as_str()))
+        })
+        .collect();
+    for entry in &mut index.models {
+        if let Some(text) = texts.get(&entry.uid) {
+            entry.card_sha256 = Some(manifest::Sha256::of(text.as_bytes()).to_string());
+            entry.card_size = Some(text.len() as u64);
+        }
+    }
+}
+
 /// Finds, checks (under `profile`) and indexes every card of the hub tree at `hub`.
 pub fn index_tree(hub: &Path, profile: Profile, policy: Policy) -> Result<Built> {
     let assets = hub.join("assets");

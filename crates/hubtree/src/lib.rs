@@ -60,7 +60,7 @@ pub use cards::{CardFile, Checked, check_card, check_cards, find_cards, read_car
 pub use confined::{Dir, Entry, Kind};
 pub use error::{Error, Result};
 pub use files::{CopyError, feed, hash_copy, hash_file};
-pub use index::{Built, LeftOut, Policy, build_index, index_entry, index_tree};
+pub use index::{Built, LeftOut, Policy, build_index, index_entry, index_tree, pin_cards};
 pub use mirror::{
     MIRROR_BLOBS, MIRROR_DIR, MIRROR_LOCKS, MIRROR_TMP, mirror_blobs, mirror_link, mirrorable,
     mirrored,

@@ -7,11 +7,21 @@ use uid::Uid;
 /// The version of the index format written by this crate.
 pub const INDEX_FORMAT: u32 = 1;
 
+/// The name of a signed index's signature file, beside `index.json` at the hub's root
+/// (its format is the `trust` crate's).
+pub const SIGNATURE_FILE: &str = "index.json.sig";
+
 /// The catalogue of a hub, served as `index.json` at the hub's root.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     /// The format version, [`INDEX_FORMAT`].
     pub format: u32,
+    /// A signed index's version: one more than the last one the hub signed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<u64>,
+    /// When a signed index stops being valid, in seconds since 1970 (UTC).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires: Option<u64>,
     /// One entry per card, sorted by UID.
     pub models: Vec<IndexEntry>,
 }
@@ -53,6 +63,12 @@ pub struct IndexEntry {
     /// The card's Chinese twin beside it (`assets/…/<name>_cn.md`), when the hub has one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub translation: Option<String>,
+    /// The sha256 of the card file's bytes, in a signed index.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub card_sha256: Option<String>,
+    /// The card file's size in bytes, in a signed index.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub card_size: Option<u64>,
 }
 
 impl IndexEntry {
@@ -87,6 +103,8 @@ impl IndexEntry {
             license: card.license.clone(),
             assets: card.assets.clone(),
             translation: None,
+            card_sha256: None,
+            card_size: None,
         }
     }
 }
@@ -124,6 +142,8 @@ impl Index {
         models.sort_by(|a, b| a.uid.cmp(&b.uid));
         Index {
             format: INDEX_FORMAT,
+            version: None,
+            expires: None,
             models,
         }
     }

@@ -57,7 +57,7 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use digest::{Expected, Hasher, NotSha256, Sha256, format_size};
 pub use hubconf::{Entrypoint, Hubconf, MHUB_VERSION, Tensor, read_hubconf};
-pub use index::{BadIndex, INDEX_FORMAT, Index, IndexEntry};
+pub use index::{BadIndex, INDEX_FORMAT, Index, IndexEntry, SIGNATURE_FILE};
 pub use link::{BadLink, Link, is_external_link};
 pub use schema::{Asset, Card, ImageSpec, IoSpec, ModuleType};
 

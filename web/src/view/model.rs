@@ -14,6 +14,9 @@ pub struct Props {
     pub uid: String,
     /// Its index entry; `Ready(None)` when the index has no such model.
     pub entry: Load<Option<IndexEntry>>,
+    /// Whether the index was verified with a trusted key: the card must then be the one
+    /// it pins, or nothing of it is shown or run.
+    pub verified: bool,
 }
 
 #[component]
@@ -56,6 +59,7 @@ pub fn ModelPage(props: &Props) -> Html {
         }
         Load::Ready(Some(entry)) => entry,
     };
+    let twin = shown_path.as_deref() != Some(entry.card.as_str());
     let source = match &*card {
         Load::Loading => {
             return html! { <p class="status" role="status">{ "Loading the card…" }</p> };
@@ -63,6 +67,15 @@ pub fn ModelPage(props: &Props) -> Html {
         Load::Failed(message) => return error_box("The card is not available", message),
         Load::Ready(source) => source,
     };
+    if props.verified
+        && !twin
+        && let Err(message) = crate::signing::check_card(entry, source)
+    {
+        return error_box("The card differs from the signed index", &message);
+    }
+    // The signature pins the card, not its translation: only the card's own text may
+    // set up a run of a verified model.
+    let may_run = !(props.verified && twin);
     let shown_path = shown_path.as_deref().unwrap_or(&entry.card);
     let card_path = shown_path.trim_start_matches("assets/");
     let card: Card = manifest::check(
@@ -113,6 +126,12 @@ pub fn ModelPage(props: &Props) -> Html {
             <a class="back" href="#/">{ "← All models" }</a>
             <h1>{ &entry.title }</h1>
             <code class="uid">{ &entry.uid }</code>
+            if props.verified && !twin {
+                <p class="verified" role="status">{ "✓ card verified against the signed index" }</p>
+            }
+            if props.verified && twin {
+                <p class="status">{ "The translation is not covered by the hub's signature; the English card is." }</p>
+            }
             { for toggle }
             if let Some(src) = featured {
                 <img class="featured" src={src} alt={format!("{} featured image", entry.title)} />
@@ -124,7 +143,7 @@ pub fn ModelPage(props: &Props) -> Html {
                     <CopyLine text={run} />
                 }
             </div>
-            if let (Some(onnx), Some(input)) = (onnx, card.inputs.first().cloned()) {
+            if let (true, Some(onnx), Some(input)) = (may_run, onnx, card.inputs.first().cloned()) {
                 <TryIt model={onnx} labels={labels} input={input} />
             }
             <div class="columns">

@@ -571,3 +571,78 @@ fn the_app_works_offline_once_loaded() {
         "mhub/cpu/1.0/iris_v1.0_iris"
     );
 }
+
+#[test]
+fn a_signed_hub_is_verified_in_the_page_and_a_swapped_card_is_refused() {
+    let dir = tempfile::tempdir().expect("temp");
+    let hub = dir.path().join("hub");
+    std::fs::create_dir_all(&hub).expect("mkdir");
+    copy_tree(&demo(), &hub);
+    let run = |args: &[&str]| {
+        let out = Command::new(mhub())
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("mhub runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["key", "new", "--out", "keys"]);
+    run(&["key", "new", "--out", "other"]);
+    run(&["index", "hub", "--sign", "keys/mhub.key"]);
+    let key = std::fs::read_to_string(dir.path().join("keys/mhub.pub")).expect("key");
+    let server = serve(&hub);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/#/", server.url));
+    browser.wait("document.querySelector('.trust summary') && document.querySelectorAll('li.model').length === 8");
+    assert_eq!(
+        browser.eval_string("return document.querySelector('.trust summary').textContent"),
+        "index not checked: no trusted key"
+    );
+
+    // The user pastes the publisher's key into the form; the page reloads and checks.
+    browser.click(&browser.find(".trust summary"));
+    browser.send_keys(&browser.find("#trusted-key"), key.trim());
+    browser.click(&browser.find(".trust button"));
+    browser.wait("document.querySelector('.trust.verified')");
+    let line = browser.eval_string("return document.querySelector('.trust summary').textContent");
+    assert!(line.starts_with("index verified: version 1"), "{line}");
+
+    let model = format!("{}/#/model/mhub/cpu/1.0/digits_v1.0_digits", server.url);
+    browser.goto(&model);
+    browser.wait("document.querySelector('.verified') && document.querySelector('.try-it')");
+    browser.screenshot(&screenshots().join("model-verified.png"));
+
+    // Whoever serves the hub changes the card: the page refuses it and offers no run.
+    let card = hub.join("assets/mhub/cpu/1.0/digits_v1.0_digits.md");
+    let text = std::fs::read_to_string(&card).expect("card");
+    std::fs::write(
+        &card,
+        text.replace("summary: ", "summary: now even better, "),
+    )
+    .expect("write");
+    browser.goto("about:blank");
+    browser.goto(&model);
+    browser.wait("document.querySelector('.error-box')");
+    let error = browser.eval_string("return document.querySelector('.error-box').textContent");
+    assert!(error.contains("differs from the signed index"), "{error}");
+    assert_eq!(
+        browser.eval_string("return String(document.querySelectorAll('.try-it').length)"),
+        "0"
+    );
+
+    // A key that did not sign the index: the catalogue is refused.
+    let other = std::fs::read_to_string(dir.path().join("other/mhub.pub")).expect("key");
+    browser.eval_string(&format!(
+        "localStorage.setItem('mhub-trust', {}); return ''",
+        serde_json::to_string(other.trim()).expect("json")
+    ));
+    browser.goto("about:blank");
+    browser.goto(&format!("{}/#/", server.url));
+    browser.wait("document.querySelector('.error-box')");
+    let error = browser.eval_string("return document.querySelector('.error-box').textContent");
+    assert!(error.contains("not signed by a trusted key"), "{error}");
+}

@@ -99,6 +99,12 @@ pub(crate) const REACH: &[Reach] = &[
         why: "it is pure: no I/O, wasm32-safe",
     },
     Reach {
+        krate: "trust",
+        build: Build::Host,
+        forbidden: IMPURE,
+        why: "it is pure: no I/O, no randomness, wasm32-safe (the browser verifies with it)",
+    },
+    Reach {
         krate: "hubtree",
         build: Build::Host,
         forbidden: &[
@@ -161,6 +167,18 @@ const PURE: &[(&str, &[&str])] = &[
             "sha2",
             "thiserror",
             "uid",
+        ],
+    ),
+    (
+        "trust",
+        &[
+            "base64",
+            "ed25519-dalek",
+            "manifest",
+            "serde",
+            "serde_json",
+            "sha2",
+            "thiserror",
         ],
     ),
 ];

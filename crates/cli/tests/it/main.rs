@@ -7,6 +7,7 @@ mod output;
 mod pull;
 mod run;
 mod serve;
+mod signed;
 mod validate;
 
 use std::path::{Path, PathBuf};

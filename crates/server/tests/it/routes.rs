@@ -487,3 +487,37 @@ fn small_files_kept_in_memory_follow_their_file() {
     assert_ne!(again.body, gz.body);
     assert_eq!(gunzip(&again.body), replaced);
 }
+
+#[test]
+fn a_signed_hub_serves_its_own_index_byte_for_byte_and_its_signature() {
+    let fixture = Fixture::new();
+    let server = start(fixture.config());
+    let built = get(server.addr, "/index.json", &[]);
+    assert_eq!(built.status, 200);
+    assert_eq!(get(server.addr, "/index.json.sig", &[]).status, 404);
+    // What `mhub index --sign` writes: an index that is not what the server would build
+    // (its version and card digests), and the signature beside it.
+    let signed = b"{\"format\": 1, \"version\": 7, \"expires\": 1, \"models\": []}\n";
+    put(&fixture.hub(), "index.json", signed);
+    put(
+        &fixture.hub(),
+        "index.json.sig",
+        b"{\"format\": 1, \"signatures\": []}\n",
+    );
+    for coding in ["identity", "gzip"] {
+        let reply = get(server.addr, "/index.json", &[("Accept-Encoding", coding)]);
+        assert_eq!(reply.status, 200);
+        let body = if reply.header("content-encoding") == Some("gzip") {
+            gunzip(&reply.body)
+        } else {
+            reply.body.clone()
+        };
+        assert_eq!(body, signed, "{coding}");
+    }
+    let sig = get(server.addr, "/index.json.sig", &[]);
+    assert_eq!(sig.status, 200);
+    assert_eq!(sig.text(), "{\"format\": 1, \"signatures\": []}\n");
+    // Without the signature, the index is the one built from the cards again.
+    std::fs::remove_file(fixture.hub().join("index.json.sig")).expect("rm");
+    assert_eq!(get(server.addr, "/index.json", &[]).body, built.body);
+}
