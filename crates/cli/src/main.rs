@@ -144,7 +144,7 @@ fn hint(e: &cache::Error) -> Option<&'static str> {
         }
         E::NotFound { .. } => "`mhub list` shows the models of a hub",
         E::Trust { .. } => {
-            "the hub (or whoever sits between it and you) serves an index the trusted key did not sign as it is; nothing was stored; tell the hub's publisher"
+            "nothing of this hub was stored; whoever serves it sent a changed, old or expired index, or a card it does not vouch for: tell the hub's publisher"
         }
         E::Unsigned { .. } => {
             "the hub's publisher signs it with `mhub index HUB --sign KEY`; without --trust (and MHUB_TRUST) mhub does not check signatures"
