@@ -31,6 +31,7 @@
 mod bridge;
 mod catalogue;
 pub mod markdown;
+pub mod pen;
 mod percent;
 pub mod present;
 mod route;

@@ -93,7 +93,14 @@ fn search_and_facets_on_the_demo_hub() {
     assert_eq!(select("").shown.len(), index.models.len());
     assert_eq!(
         uids(&index, &select("q=DIGITS")),
-        ["mhub/cpu/1.0/digits_v1.0_digits"]
+        [
+            "mhub/cpu/1.0/digits_v1.0_digits",
+            "mhub/cpu/1.0/digits_v2.0_digits"
+        ]
+    );
+    assert_eq!(
+        uids(&index, &select("q=digits+typed")),
+        ["mhub/cpu/1.0/digits_v2.0_digits"]
     );
     assert_eq!(
         uids(&index, &select("q=imagenet+squeeze")),
@@ -112,7 +119,7 @@ fn search_and_facets_on_the_demo_hub() {
             .clone()
     };
     assert!(facet(Facet::Publisher).contains(&("onnx".to_owned(), 3)));
-    assert!(facet(Facet::Publisher).contains(&("mhub".to_owned(), 2)));
+    assert!(facet(Facet::Publisher).contains(&("mhub".to_owned(), 3)));
     assert!(facet(Facet::Format).contains(&("onnx".to_owned(), 3)));
     // Labels exist on the hub but not among the onnx publisher's models.
     assert!(facet(Facet::Format).contains(&("labels".to_owned(), 0)));
@@ -436,4 +443,36 @@ fn the_page_checks_a_signed_index_with_the_trusted_key_only() {
     assert!(err.contains("expired"), "{err}");
     let err = check(&index, Some(&sig), Some("not a key"), None, now).unwrap_err();
     assert!(err.contains("trusted key is not valid"), "{err}");
+}
+
+#[test]
+fn the_keyboard_pen_moves_draws_lifts_runs_and_clears() {
+    use crate::pen::{Pen, Stroke, key};
+    let start = Pen::centred(224.0);
+    assert_eq!(key("a", false, start, 224.0), None);
+    let (moved, stroke) = key("ArrowUp", false, start, 224.0).unwrap();
+    assert_eq!((moved.x, moved.y), (112.0, 98.0));
+    assert_eq!(stroke, Stroke::Move { from: None });
+    let (down, stroke) = key(" ", false, moved, 224.0).unwrap();
+    assert!(down.down);
+    assert_eq!(stroke, Stroke::Dot);
+    let (line, stroke) = key("PageDown", true, down, 224.0).unwrap();
+    assert_eq!(
+        stroke,
+        Stroke::Move {
+            from: Some((112.0, 98.0))
+        }
+    );
+    assert!((line.x - (112.0 + 224.0 / 48.0)).abs() < 1e-9);
+    // The pen never leaves the pad.
+    let mut edge = line;
+    for _ in 0..40 {
+        edge = key("ArrowLeft", false, edge, 224.0).unwrap().0;
+    }
+    assert_eq!(edge.x, 0.0);
+    assert_eq!(key("Enter", false, edge, 224.0).unwrap().1, Stroke::Run);
+    let (cleared, stroke) = key("Escape", false, edge, 224.0).unwrap();
+    assert_eq!(stroke, Stroke::Clear);
+    assert!(!cleared.down);
+    assert_eq!(key(" ", false, line, 224.0).unwrap().1, Stroke::Lift);
 }

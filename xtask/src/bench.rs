@@ -64,9 +64,9 @@ fn whole_run(root: &Path) -> Result<(), String> {
         cmd.args([
             "run",
             "-q",
-            "mhub/cpu/1.0/digits_v1.0_digits",
+            "mhub/cpu/1.0/digits_v2.0_digits",
             "--input",
-            "hub/models/digits/sample.png",
+            "hub/models/digits2/sample.png",
         ])
         .env("MHUB_DIR", &cache)
         .env("MHUB_HUB", root.join("hub"))

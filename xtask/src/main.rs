@@ -120,9 +120,9 @@ fn ci() -> Result<(), String> {
     run("cargo", &[&cli[..], &["validate", "hub"]].concat())?;
     let digits = [
         "run",
-        "mhub/cpu/1.0/digits_v1.0_digits",
+        "mhub/cpu/1.0/digits_v2.0_digits",
         "--input",
-        "hub/models/digits/sample.png",
+        "hub/models/digits2/sample.png",
     ];
     // A cache of its own, so CI depends on neither $HOME nor what an earlier run left.
     let cache = root().join("target/ci-cache");

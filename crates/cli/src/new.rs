@@ -39,11 +39,58 @@ pub(crate) struct Args {
     /// The license
     #[arg(long, default_value = "Apache2.0")]
     license: String,
+    /// Let the first input take pictures: `sketch` (one channel, cropped to the ink and
+    /// centred by mass, `fit: ink`: drawings and typed characters) or `photo` (RGB,
+    /// resized, ImageNet mean and std); the size and layout come from the input's shape
+    #[arg(long, value_name = "KIND", value_parser = ["sketch", "photo"])]
+    image: Option<String>,
     /// Replace an existing card
     #[arg(long)]
     force: bool,
     #[command(flatten)]
     limits: worker::Limits,
+}
+
+/// The `image:` section of an input of `shape` for pictures of `kind`, or why there is none.
+fn image_section(kind: &str, shape: &[infer::Dim]) -> Result<String, String> {
+    let fixed: Option<Vec<usize>> = shape
+        .iter()
+        .map(|d| match d {
+            infer::Dim::Fixed(n) => Some(*n),
+            infer::Dim::Symbol(_) => None,
+        })
+        .collect();
+    let channels = if kind == "sketch" { 1 } else { 3 };
+    // Width, height and layout, from [1, C, H, W], [1, H, W, C] or [1, H × W × C] (square).
+    let (w, h, layout) = match fixed.as_deref() {
+        Some([1, c, h, w]) if *c == channels => (*w, *h, "nchw"),
+        Some([1, h, w, c]) if *c == channels => (*w, *h, "nhwc"),
+        Some([1, n]) => {
+            let side = (1..=4096).find(|s| s * s * channels >= *n).unwrap_or(0);
+            if side * side * channels != *n {
+                return Err(format!(
+                    "{n} values are not a square picture of {channels} channel(s)"
+                ));
+            }
+            (side, side, "flat")
+        }
+        _ => {
+            return Err(format!(
+                "the shape {} is not [1, {channels}, H, W], [1, H, W, {channels}] or [1, N] with fixed sizes",
+                shape_text(shape)
+            ));
+        }
+    };
+    Ok(if kind == "sketch" {
+        format!(
+            "  image:\n    size: [{w}, {h}]\n    channels: gray\n    layout: {layout}\n    scale: 0.00392157\n    fit: ink\n    margin: {}\n",
+            runtime::default_margin(w.min(h).try_into().unwrap_or(u32::MAX))
+        )
+    } else {
+        format!(
+            "  image:\n    size: [{w}, {h}]\n    channels: rgb\n    layout: {layout}\n    scale: 0.00392157\n    mean: [0.485, 0.456, 0.406]\n    std: [0.229, 0.224, 0.225]\n"
+        )
+    })
 }
 
 /// Today's date as `YYYY-MM-DD`, from the system clock (UTC).
@@ -183,7 +230,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
     let mut io = String::new();
     for (key, tensors) in [("inputs", &spec.inputs), ("outputs", &spec.outputs)] {
         let _ = writeln!(io, "{key}:");
-        for t in tensors {
+        for (i, t) in tensors.iter().enumerate() {
             let _ = write!(
                 io,
                 "- name: {}\n  dtype: {}\n  shape: {}\n",
@@ -192,6 +239,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
                 scalar(&t.dtype),
                 shape_text(&t.shape)
             );
+            if let (Some(kind), "inputs", 0) = (&args.image, key, i) {
+                let section = image_section(kind, &t.shape).map_err(|why| {
+                    anyhow::anyhow!("--image {kind} needs a picture-shaped first input: {why}")
+                })?;
+                io += &section;
+            }
             if key == "outputs" {
                 let big: Vec<usize> = t
                     .shape
@@ -232,8 +285,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
          model-version: {model_version}\n\n{dataset_line}author: {author}\n\nupdate-time: {date}\n\nrepo-link: {repo}\n\n\
          user-id: {publisher}\n\nused-for: inference\n\ntrain-backend: {backend}\n\ninfer-backend: {backend}\n\n\
          mindspore-version: {version}\n\nlicense: {license}\n\nsummary: {summary_yaml}\n\nasset:\n\n{assets}\n{io}\n---\n\n\
-         ## Introduction\n\n{summary}.\n\n## Usage\n\n```sh\nmhub run {uid} --input INPUT.npy\n```\n\n\
-         To accept pictures, add an `image:` section to the input (size, channels, layout, scale, mean, std).\n",
+         ## Introduction\n\n{summary}.\n\n## Usage\n\n```sh\nmhub run {uid} --input {example}\n```\n\n{image_note}",
         model_name = scalar(&model_name),
         model_version = scalar(&model_version),
         task = scalar(&args.task),
@@ -244,6 +296,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<Outcome> {
         version = uid.version(),
         license = scalar(&args.license),
         summary_yaml = scalar(&summary),
+        example = if args.image.is_some() {
+            "PICTURE.png"
+        } else {
+            "INPUT.npy"
+        },
+        image_note = if args.image.is_some() {
+            "The input's `image:` section says how a PNG or JPEG becomes its tensor.\n"
+        } else {
+            "To accept pictures, add an `image:` section to the input (size, channels, layout, scale, mean, std, fit), or scaffold one with `mhub new --image sketch|photo`.\n"
+        },
     );
     let report = manifest::check(
         &card,

@@ -103,6 +103,14 @@ pub(crate) fn image(data: &[u8]) {
         } else {
             vec![0.25; 3]
         },
+        // Sketches are fitted to their ink: that path sees every picture too.
+        fit: if pick & 0x40 == 0 || channels != Channels::Gray {
+            runtime::Fit::Stretch
+        } else {
+            runtime::Fit::Ink {
+                margin: runtime::default_margin(side),
+            }
+        },
     };
     if let Ok(tensor) = runtime::image_tensor(bytes, &p) {
         let c = if channels == Channels::Gray { 1 } else { 3 };

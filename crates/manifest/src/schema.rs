@@ -133,6 +133,22 @@ pub struct ImageSpec {
     pub mean: Vec<f64>,
     /// Divided per channel last.
     pub std: Vec<f64>,
+    /// How the picture fills `size`: `stretch` (resized as it is, the default) or `ink`
+    /// (cropped to its ink, padded to a square, resized into `size` less `margin` on each
+    /// side and centred by mass, as MNIST was prepared: for sketches and typed text).
+    #[serde(default = "stretch", skip_serializing_if = "is_stretch")]
+    pub fit: String,
+    /// With `fit: ink`, the blank border kept on each side, in target pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<u32>,
+}
+
+fn stretch() -> String {
+    "stretch".to_owned()
+}
+
+fn is_stretch(fit: &str) -> bool {
+    fit == "stretch"
 }
 
 /// `module-type`: `cv`, or `cv-classification` with a detail.

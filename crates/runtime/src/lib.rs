@@ -51,7 +51,7 @@ mod tune;
 pub use error::Error;
 pub use model::{Dim, Graph, Model, Options, Source, TensorSpec};
 pub use open::{KeepNothing, Keeper, Opened, PlanUse, TuneOn, TuningUse, open};
-pub use picture::{Channels, Layout, Preprocess, image_tensor};
+pub use picture::{Channels, Fit, Layout, Preprocess, default_margin, image_tensor};
 pub use scan::{Limits, check as scan};
 pub use tensor::{Data, Tensor};
 pub use tune::ENGINE;

@@ -2,6 +2,7 @@
 
 use super::{absolute, fetch_text};
 use crate::bridge;
+use crate::pen::{self, Pen, Stroke};
 use crate::present::{Ranked, concrete_shape, labels as read_labels, millis, numbers, top_k};
 use infer::{Input, ModelRef, Outcome, Request};
 use manifest::{Asset, IoSpec};
@@ -44,6 +45,7 @@ pub fn TryIt(props: &Props) -> Html {
     let text = use_state(String::new);
     let canvas = use_node_ref();
     let drawing = use_mut_ref(|| Cell::new(false));
+    let keyboard_pen = use_state(|| Pen::centred(f64::from(PAD)));
     let image = props.input.image.clone();
     let pad = image.as_ref().is_some_and(|i| i.channels == "gray");
 
@@ -97,13 +99,40 @@ pub fn TryIt(props: &Props) -> Html {
         })
     };
 
-    let on_draw_run = {
+    let run_drawing = {
         let (canvas, start_run, image) = (canvas.clone(), Rc::clone(&start_run), image.clone());
-        Callback::from(move |_: MouseEvent| {
+        Rc::new(move || {
             let (Some(spec), Some(bytes)) = (image.clone(), png_of(&canvas)) else {
                 return;
             };
             start_run(Input::Image { image: spec }, Some(bytes));
+        })
+    };
+    let on_draw_run = {
+        let run_drawing = Rc::clone(&run_drawing);
+        Callback::from(move |_: MouseEvent| run_drawing())
+    };
+    let on_key = {
+        let (canvas, keyboard_pen, run_drawing) = (
+            canvas.clone(),
+            keyboard_pen.clone(),
+            Rc::clone(&run_drawing),
+        );
+        Callback::from(move |e: KeyboardEvent| {
+            let Some((next, stroke)) =
+                pen::key(&e.key(), e.shift_key(), *keyboard_pen, f64::from(PAD))
+            else {
+                return;
+            };
+            e.prevent_default();
+            match stroke {
+                Stroke::Move { from: Some(from) } => line(&canvas, from, (next.x, next.y)),
+                Stroke::Dot => dot(&canvas, (next.x, next.y)),
+                Stroke::Run => run_drawing(),
+                Stroke::Clear => clear(&canvas),
+                Stroke::Move { from: None } | Stroke::Lift => {}
+            }
+            keyboard_pen.set(next);
         })
     };
     let on_clear = {
@@ -174,10 +203,17 @@ pub fn TryIt(props: &Props) -> Html {
             <div class="inputs">
                 if pad {
                     <div class="pad">
-                        <canvas ref={canvas.clone()} width={PAD.to_string()} height={PAD.to_string()} class="draw"
-                            aria-label="drawing pad: draw a digit with the mouse or a finger"
-                            onpointerdown={pointer(Phase::Down)} onpointermove={pointer(Phase::Move)}
-                            onpointerup={pointer(Phase::Up)} onpointerleave={pointer(Phase::Up)} />
+                        <div class="pad-area">
+                            <canvas ref={canvas.clone()} width={PAD.to_string()} height={PAD.to_string()} class="draw"
+                                tabindex="0" aria-describedby="pad-help"
+                                aria-label="drawing pad: draw a digit with the mouse, a finger or the keyboard"
+                                onpointerdown={pointer(Phase::Down)} onpointermove={pointer(Phase::Move)}
+                                onpointerup={pointer(Phase::Up)} onpointerleave={pointer(Phase::Up)}
+                                onkeydown={on_key} />
+                            <span class={classes!("pen", keyboard_pen.down.then_some("down"))} aria-hidden="true"
+                                style={format!("left: {:.2}%; top: {:.2}%", keyboard_pen.x * 100.0 / f64::from(PAD), keyboard_pen.y * 100.0 / f64::from(PAD))}></span>
+                        </div>
+                        <p id="pad-help" class="pad-help">{ pen::HELP }</p>
                         <div class="pad-buttons">
                             <button type="button" class="run-drawing" onclick={on_draw_run}>{ "Run on the drawing" }</button>
                             <button type="button" onclick={on_clear}>{ "Clear" }</button>
@@ -300,6 +336,41 @@ fn clear(canvas: &NodeRef) {
     }
 }
 
+/// Sets the pen every stroke is drawn with: white, round, a ninth of the pad wide.
+fn pen_style(cx: &CanvasRenderingContext2d) {
+    cx.set_stroke_style_str("#fff");
+    cx.set_line_width(f64::from(PAD) / 9.0);
+    cx.set_line_cap("round");
+    cx.set_line_join("round");
+}
+
+/// A round dot as wide as the pen, where the keyboard's pen is lowered.
+fn dot(canvas: &NodeRef, at: (f64, f64)) {
+    if let Some((_, cx)) = context(canvas) {
+        cx.set_fill_style_str("#fff");
+        cx.begin_path();
+        let _ = cx.arc(
+            at.0,
+            at.1,
+            f64::from(PAD) / 18.0,
+            0.0,
+            std::f64::consts::TAU,
+        );
+        cx.fill();
+    }
+}
+
+/// A straight stroke from `from` to `to`, for the keyboard pen.
+fn line(canvas: &NodeRef, from: (f64, f64), to: (f64, f64)) {
+    if let Some((_, cx)) = context(canvas) {
+        pen_style(&cx);
+        cx.begin_path();
+        cx.move_to(from.0, from.1);
+        cx.line_to(to.0, to.1);
+        cx.stroke();
+    }
+}
+
 fn stroke(canvas: &NodeRef, drawing: &Cell<bool>, phase: Phase, e: &PointerEvent) {
     let Some((element, cx)) = context(canvas) else {
         return;
@@ -318,10 +389,7 @@ fn stroke(canvas: &NodeRef, drawing: &Cell<bool>, phase: Phase, e: &PointerEvent
             cx.move_to(x, y);
         }
         Phase::Move if drawing.get() => {
-            cx.set_stroke_style_str("#fff");
-            cx.set_line_width(f64::from(PAD) / 9.0);
-            cx.set_line_cap("round");
-            cx.set_line_join("round");
+            pen_style(&cx);
             cx.line_to(x, y);
             cx.stroke();
         }

@@ -138,19 +138,19 @@ fn the_catalogue_lists_and_filters_the_demo_models() {
     let server = serve(&demo());
     let browser = Browser::start();
     browser.goto(&format!("{}/", server.url));
-    browser.wait("document.querySelectorAll('li.model').length === 8");
+    browser.wait("document.querySelectorAll('li.model').length === 9");
     assert_eq!(
         browser.eval_string("return document.querySelector('.count').textContent"),
-        "8 of 8 models"
+        "9 of 9 models"
     );
     browser.screenshot(&screenshots().join("catalogue.png"));
 
     let search = browser.find("input.query");
     browser.send_keys(&search, "digits");
-    browser.wait("document.querySelectorAll('li.model').length === 1");
+    browser.wait("document.querySelectorAll('li.model').length === 2");
     assert_eq!(
-        browser.eval_string("return document.querySelector('li.model').dataset.uid"),
-        "mhub/cpu/1.0/digits_v1.0_digits"
+        browser.eval_string("return Array.from(document.querySelectorAll('li.model')).map(e => e.dataset.uid).sort().join(' ')"),
+        "mhub/cpu/1.0/digits_v1.0_digits mhub/cpu/1.0/digits_v2.0_digits"
     );
     assert_eq!(browser.eval_string("return location.hash"), "#/?q=digits");
 
@@ -171,7 +171,7 @@ fn the_catalogue_lists_and_filters_the_demo_models() {
         browser.eval_string("return location.hash"),
         "#/?publisher=mhub&format=onnx"
     );
-    browser.wait("document.querySelectorAll('li.model').length === 2");
+    browser.wait("document.querySelectorAll('li.model').length === 3");
 }
 
 /// A hub of `count` copies of the demo's GoogleNet card, each its own model, and the
@@ -562,7 +562,7 @@ fn the_app_works_offline_once_loaded() {
     browser.wait("navigator.serviceWorker.controller !== null");
     // Loaded again under the service worker, which keeps what the page fetches.
     browser.goto(&format!("{}/#/?q=digits", server.url));
-    browser.wait("document.querySelectorAll('li.model').length === 1");
+    browser.wait("document.querySelectorAll('li.model').length === 2");
     drop(server);
     browser.goto(&url);
     browser.wait("document.querySelectorAll('li.model').length === 1");
@@ -597,7 +597,7 @@ fn a_signed_hub_is_verified_in_the_page_and_a_swapped_card_is_refused() {
     let server = serve(&hub);
     let browser = Browser::start();
     browser.goto(&format!("{}/#/", server.url));
-    browser.wait("document.querySelector('.trust summary') && document.querySelectorAll('li.model').length === 8");
+    browser.wait("document.querySelector('.trust summary') && document.querySelectorAll('li.model').length === 9");
     assert_eq!(
         browser.eval_string("return document.querySelector('.trust summary').textContent"),
         "index not checked: no trusted key"
@@ -645,4 +645,89 @@ fn a_signed_hub_is_verified_in_the_page_and_a_swapped_card_is_refused() {
     browser.wait("document.querySelector('.error-box')");
     let error = browser.eval_string("return document.querySelector('.error-box').textContent");
     assert!(error.contains("not signed by a trusted key"), "{error}");
+}
+
+/// What `mhub run` reads in a picture with the digits model, as the cli answers.
+fn cli_reads(picture: &Path) -> String {
+    let cache = tempfile::tempdir().expect("temp");
+    let out = Command::new(mhub())
+        .args(["run", "mhub/cpu/1.0/digits_v2.0_digits", "--input"])
+        .arg(picture)
+        .args(["--top-k", "1", "--json"])
+        .env("MHUB_HUB", demo())
+        .env("MHUB_DIR", cache.path())
+        .output()
+        .expect("mhub runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    json["top"][0]["label"].as_str().expect("label").to_owned()
+}
+
+#[test]
+fn the_digits_pad_reads_the_keyboard_and_the_page_agrees_with_the_cli() {
+    let server = serve(&demo());
+    let browser = Browser::start();
+    let page = format!("{}/#/model/mhub/cpu/1.0/digits_v2.0_digits", server.url);
+    let ready = "document.querySelector('.try-it') && document.querySelector('canvas.draw')";
+    let result = "document.querySelector('.prediction') && !document.querySelector('.try-it [role=status].status')";
+    let predicted =
+        || browser.eval_string("return document.querySelector('.prediction').dataset.class");
+
+    // Held-out pictures give the page the answer `mhub run` gives.
+    let data = workspace().join("crates/cli/tests/data/digits");
+    for file in ["drawn/00", "drawn/01", "typed/00", "typed/01"] {
+        let (kind, stem) = file.split_once('/').expect("kind/stem");
+        let picture = std::fs::read_dir(data.join(kind))
+            .expect("held-out digits")
+            .map(|e| e.expect("entry").path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(stem))
+            })
+            .expect("a held-out picture");
+        browser.goto("about:blank");
+        browser.goto(&page);
+        browser.wait(ready);
+        let upload = browser.find("input.image-file");
+        browser.send_keys(
+            &upload,
+            &picture.canonicalize().expect("path").display().to_string(),
+        );
+        browser.wait(result);
+        assert_eq!(predicted(), cli_reads(&picture), "{}", picture.display());
+    }
+
+    // A seven drawn with the keyboard: the pen starts in the middle.
+    browser.goto("about:blank");
+    browser.goto(&page);
+    browser.wait(ready);
+    let pad = browser.find("canvas.draw");
+    let (up, down, left, right, end, enter) = (
+        "\u{E013}", "\u{E015}", "\u{E012}", "\u{E014}", "\u{E010}", "\u{E007}",
+    );
+    let _ = down;
+    let keys = [
+        up.repeat(6),
+        left.repeat(5),
+        " ".to_owned(),
+        right.repeat(10),
+        end.repeat(9),
+        " ".to_owned(),
+        enter.to_owned(),
+    ]
+    .concat();
+    browser.send_keys(&pad, &keys);
+    browser.wait(result);
+    browser.screenshot(&screenshots().join("model-keyboard.png"));
+    assert_eq!(predicted(), "7");
+
+    // Cleared with Escape, then a one drawn with the mouse.
+    browser.send_keys(&pad, "\u{E00C}");
+    browser.draw(&pad, &[(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]);
+    browser.click(&browser.find("button.run-drawing"));
+    browser.wait("document.querySelector('.prediction') && document.querySelector('.prediction').dataset.class === '1'");
 }

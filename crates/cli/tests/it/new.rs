@@ -163,3 +163,60 @@ fn new_never_writes_through_a_link_planted_in_the_hub() {
         );
     }
 }
+
+#[test]
+fn a_new_card_for_sketches_fits_pictures_to_their_ink_and_runs_on_one() {
+    let dir = tempfile::tempdir().expect("temp");
+    let hub = dir.path().join("hub");
+    std::fs::create_dir_all(hub.join("assets")).expect("mkdir");
+    let hub_arg = hub.to_str().expect("utf-8");
+    let new = |image: &str, uid: &str| {
+        mhub(
+            dir.path(),
+            &[
+                "new",
+                "hub/models/digits2/model.onnx",
+                "--uid",
+                uid,
+                "--hub",
+                hub_arg,
+                "--author",
+                "me",
+                "--repo-link",
+                "https://example.com/me",
+                "--labels",
+                "hub/models/digits2/labels.txt",
+                "--image",
+                image,
+            ],
+        )
+    };
+    let out = new("sketch", "me/cpu/1.0/sketch_v1.0_digits");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+    let card = std::fs::read_to_string(hub.join("assets/me/cpu/1.0/sketch_v1.0_digits.md"))
+        .expect("card written");
+    assert!(
+        card.contains("  image:\n    size: [28, 28]\n    channels: gray\n    layout: flat\n    scale: 0.00392157\n    fit: ink\n    margin: 4\n"),
+        "{card}"
+    );
+    let run = mhub(
+        dir.path(),
+        &[
+            "run",
+            "--hub",
+            hub_arg,
+            "me/cpu/1.0/sketch_v1.0_digits",
+            "--input",
+            "hub/models/digits2/sample.png",
+            "--top-k",
+            "1",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", transcript(&run, None));
+    assert!(String::from_utf8_lossy(&run.stdout).starts_with("7 "));
+    // 784 values are no RGB picture: said, and nothing written.
+    let out = new("photo", "me/cpu/1.0/photo_v1.0_digits");
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out, None));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a square picture of 3 channel(s)"));
+    assert!(!hub.join("assets/me/cpu/1.0/photo_v1.0_digits.md").exists());
+}

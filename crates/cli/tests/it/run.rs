@@ -469,3 +469,55 @@ fn only_a_hub_the_user_named_runs_in_process() {
     let info = mhub(cache.path(), &["info", "mhub/cpu/1.0/digits_v1.0_digits"]);
     assert!(String::from_utf8_lossy(&info.stdout).contains("| model"));
 }
+
+/// The held-out drawn and typed digits `cargo xtask models` wrote (strokes of another seed,
+/// and fonts the model never saw), each read by `mhub run`: at least 95% of each set.
+#[test]
+fn the_digits_model_reads_held_out_drawn_and_typed_digits() {
+    let cache = tempfile::tempdir().expect("temp");
+    for kind in ["drawn", "typed"] {
+        let dir = repo().join("crates/cli/tests/data/digits").join(kind);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("held-out digits")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 30, "{kind}: {} pictures", files.len());
+        let mut wrong = Vec::new();
+        for file in &files {
+            let out = mhub(
+                cache.path(),
+                &[
+                    "run",
+                    "mhub/cpu/1.0/digits_v2.0_digits",
+                    "--input",
+                    file.to_str().expect("utf-8 path"),
+                    "--top-k",
+                    "1",
+                    "--json",
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", transcript(&out, None));
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            // Files are named `<n>_<digit>.png`.
+            let expected = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.rsplit('_').next())
+                .expect("label in the name");
+            if json["top"][0]["label"] != expected {
+                wrong.push(format!(
+                    "{} read as {}",
+                    file.display(),
+                    json["top"][0]["label"]
+                ));
+            }
+        }
+        let right = files.len() - wrong.len();
+        assert!(
+            right * 100 >= files.len() * 95,
+            "{kind}: {right} of {} right; {wrong:#?}",
+            files.len()
+        );
+    }
+}

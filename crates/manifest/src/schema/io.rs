@@ -49,7 +49,7 @@ fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
         out.push(wrong_type(
             "image",
             node,
-            "a mapping of `size`, `channels`, `layout`, `scale`, `mean`, `std`",
+            "a mapping of `size`, `channels`, `layout`, `scale`, `mean`, `std`, `fit`, `margin`",
         ));
         return None;
     };
@@ -60,7 +60,11 @@ fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
         scale: 1.0 / 255.0,
         mean: Vec::new(),
         std: Vec::new(),
+        fit: "stretch".to_owned(),
+        margin: None,
     };
+    let mut margin_node = None;
+    let mut fit_node = node;
     let mut has_size = false;
     for (k, v) in entries {
         let key = k.scalar().unwrap_or_default();
@@ -82,7 +86,20 @@ fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
             },
             "mean" => spec.mean = numbers(key, v, out).unwrap_or_default(),
             "std" => spec.std = numbers(key, v, out).unwrap_or_default(),
-            other => out.push(Diagnostic::warning("unknown-key", k.span, format!("unknown image key `{other}`")).help("image preprocessing knows `size`, `channels`, `layout`, `scale`, `mean` and `std`")),
+            "fit" => {
+                spec.fit = choice(key, v, &["stretch", "ink"], out).unwrap_or(spec.fit);
+                fit_node = v;
+            }
+            "margin" => match integer(v) {
+                Some(n) if (0..=4096).contains(&n) => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let n = n as u32;
+                    spec.margin = Some(n);
+                    margin_node = Some(v);
+                }
+                _ => out.push(wrong_type(key, v, "a whole number of pixels from 0 to 4096")),
+            },
+            other => out.push(Diagnostic::warning("unknown-key", k.span, format!("unknown image key `{other}`")).help("image preprocessing knows `size`, `channels`, `layout`, `scale`, `mean`, `std`, `fit` and `margin`")),
         }
     }
     if !has_size {
@@ -97,6 +114,40 @@ fn image_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<ImageSpec> {
         return None;
     }
     if spec.size.contains(&0) {
+        return None;
+    }
+    if let Some(node) = margin_node {
+        let smallest = spec.size[0].min(spec.size[1]);
+        if spec.fit != "ink" {
+            out.push(
+                Diagnostic::warning(
+                    "unknown-key",
+                    node.span,
+                    "`margin` only applies to `fit: ink`",
+                )
+                .help("add `fit: ink`, or remove `margin`"),
+            );
+        } else if spec.margin.is_some_and(|m| 2 * m >= smallest) {
+            out.push(Diagnostic::error(
+                "invalid-value",
+                node.span,
+                format!(
+                    "a margin of {} pixels leaves nothing of a {smallest}-pixel side",
+                    spec.margin.unwrap_or(0)
+                ),
+            ));
+            return None;
+        }
+    }
+    if spec.fit == "ink" && spec.channels != "gray" {
+        out.push(
+            Diagnostic::error(
+                "invalid-value",
+                fit_node.span,
+                "`fit: ink` makes a one-channel picture of the ink",
+            )
+            .help("use `channels: gray` with `fit: ink`"),
+        );
         return None;
     }
     let channels = if spec.channels == "gray" { 1 } else { 3 };

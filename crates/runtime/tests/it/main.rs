@@ -292,6 +292,7 @@ fn images_become_tensors_in_every_layout() {
         scale: 16.0 / 255.0,
         mean: vec![],
         std: vec![],
+        fit: runtime::Fit::Stretch,
     };
     let tensor = image_tensor(&png, &gray).expect("decodes");
     assert_eq!(tensor.shape(), [1, 64]);
@@ -308,6 +309,7 @@ fn images_become_tensors_in_every_layout() {
         scale: 1.0 / 255.0,
         mean: vec![0.5; 3],
         std: vec![0.25; 3],
+        fit: runtime::Fit::Stretch,
     };
     assert_eq!(
         image_tensor(&png, &rgb).expect("resized").shape(),
@@ -359,6 +361,7 @@ fn hostile_pictures_and_sizes_are_errors_not_panics() {
         scale: 1.0,
         mean: vec![],
         std: vec![],
+        fit: runtime::Fit::Stretch,
     };
     // The same picture claiming to be huge: the header is checked before decoding.
     for (w, h) in [
@@ -437,4 +440,90 @@ fn reference_models_match_onnxruntime() {
             "{name}: worst difference {worst} over {tolerance}"
         );
     }
+}
+
+/// A PNG of `w` × `h` pixels of `background`, with `ink` where `mark(x, y)` says.
+fn picture(w: u32, h: u32, background: u8, ink: u8, mark: impl Fn(u32, u32) -> bool) -> Vec<u8> {
+    let image = image::GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if mark(x, y) { ink } else { background }])
+    });
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    png
+}
+
+#[test]
+fn fitting_to_the_ink_ignores_colours_size_and_place() {
+    use runtime::{Channels, Fit, Layout, Preprocess, image_tensor};
+    let fit = Preprocess {
+        width: 28,
+        height: 28,
+        channels: Channels::Gray,
+        layout: Layout::Nchw,
+        scale: 1.0 / 255.0,
+        mean: vec![],
+        std: vec![],
+        fit: Fit::Ink { margin: 4 },
+    };
+    // An `L`, 40 × 60 with strokes 10 thick: light on a dark pad, top left...
+    let l_shape = |x: u32, y: u32, left: u32, top: u32, k: u32| {
+        let (x, y) = (x.wrapping_sub(left), y.wrapping_sub(top));
+        (x < 10 * k && y < 60 * k) || (x < 40 * k && (50 * k..60 * k).contains(&y))
+    };
+    let pad = picture(224, 224, 0, 255, |x, y| l_shape(x, y, 20, 30, 1));
+    // ...and twice as big, dark on paper, elsewhere on a wider sheet.
+    let paper = picture(400, 300, 250, 10, |x, y| l_shape(x, y, 250, 100, 2));
+    let a = image_tensor(&pad, &fit).expect("fits").to_f32();
+    let b = image_tensor(&paper, &fit).expect("fits").to_f32();
+    assert_eq!(a.len(), 28 * 28);
+    let mean_diff: f32 = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / 784.0;
+    assert!(mean_diff < 0.02, "mean difference {mean_diff}");
+    // Ink is high, the background 0, and the tallest side fills 20 of the 28 rows.
+    let rows: Vec<usize> = (0..28)
+        .filter(|r| a[r * 28..(r + 1) * 28].iter().any(|v| *v > 0.05))
+        .collect();
+    assert!((19..=21).contains(&rows.len()), "{rows:?}");
+    assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert_eq!(a[0], 0.0);
+    // Centred by mass: the ink's weight is in the middle, whatever its box.
+    let total: f32 = a.iter().sum();
+    let cx: f32 = a
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * ((i % 28) as f32 + 0.5))
+        .sum::<f32>()
+        / total;
+    let cy: f32 = a
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * ((i / 28) as f32 + 0.5))
+        .sum::<f32>()
+        / total;
+    assert!(
+        (cx - 14.0).abs() <= 1.0 && (cy - 14.0).abs() <= 1.0,
+        "{cx}, {cy}"
+    );
+
+    // A picture of one shade has nothing to read; one dot is still a picture.
+    let blank = picture(64, 64, 255, 255, |_, _| false);
+    let err = image_tensor(&blank, &fit).expect_err("blank");
+    assert!(err.to_string().contains("no ink"), "{err}");
+    let dot = picture(64, 64, 255, 0, |x, y| x == 40 && y == 9);
+    let one = image_tensor(&dot, &fit).expect("a dot").to_f32();
+    assert!(one.iter().any(|v| *v > 0.5));
+    // Tiny and lopsided pictures, and margins that leave one pixel.
+    for (w, h) in [(1, 1), (1, 300), (300, 1), (2, 2)] {
+        let png = picture(w, h, 0, 200, |x, y| (x + y) % 2 == 1 || (w == 1 && h == 1));
+        let _ = image_tensor(&png, &fit);
+    }
+    let tight = Preprocess {
+        fit: Fit::Ink { margin: 13 },
+        ..fit.clone()
+    };
+    assert_eq!(
+        image_tensor(&pad, &tight).expect("fits").to_f32().len(),
+        784
+    );
 }
