@@ -22,7 +22,7 @@ pub(crate) const REAL: [&str; 6] = [
 ];
 
 /// The committed small models.
-const SMALL: [&str; 2] = ["digits", "iris"];
+const SMALL: [&str; 3] = ["digits2", "digits", "iris"];
 
 /// Writes the real-weight models unless they are there; returns their folder.
 pub(crate) fn real_models(root: &Path) -> Result<PathBuf, String> {

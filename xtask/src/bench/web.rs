@@ -26,7 +26,11 @@ const ORT_FILES: [&str; 3] = [
 
 /// The committed small models: folder under `hub/models`, input shape (as each card's
 /// `inputs:` says), timed runs.
-const SMALL: [(&str, &[usize], u32); 2] = [("digits", &[1, 64], 200), ("iris", &[1, 4], 200)];
+const SMALL: [(&str, &[usize], u32); 3] = [
+    ("digits2", &[1, 784], 200),
+    ("digits", &[1, 64], 200),
+    ("iris", &[1, 4], 200),
+];
 
 /// Timed runs of each real-weight model (`bench::infer::REAL`; input 1x3x224x224): fewer for the
 /// slow ones, to keep the whole bench within a few minutes on 2 cores.
