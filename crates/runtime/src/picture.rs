@@ -102,6 +102,22 @@ pub fn default_margin(side: u32) -> u32 {
     (side + 3) / 7
 }
 
+/// A picture's shades, its transparent parts laid on white: a digit saved with a
+/// transparent background (whatever colour its invisible pixels have) reads as on paper.
+fn on_white(picture: &image::DynamicImage) -> GrayImage {
+    if !picture.color().has_alpha() {
+        return picture.to_luma8();
+    }
+    let with_alpha = picture.to_luma_alpha8();
+    GrayImage::from_fn(with_alpha.width(), with_alpha.height(), |x, y| {
+        let [shade, alpha] = with_alpha.get_pixel(x, y).0;
+        let (shade, alpha) = (u32::from(shade), u32::from(alpha));
+        #[allow(clippy::cast_possible_truncation)]
+        let over_white = ((shade * alpha + 255 * (255 - alpha) + 127) / 255) as u8;
+        image::Luma([over_white])
+    })
+}
+
 /// The least difference from the background that counts as ink anywhere in a picture.
 const MIN_INK: u8 = 24;
 
@@ -202,7 +218,7 @@ pub fn image_tensor(bytes: &[u8], p: &Preprocess) -> Result<Tensor, Error> {
     let decoded = reader.decode().map_err(|e| Error::Image(e.to_string()))?;
     let resized = match p.fit {
         Fit::Ink { margin } => {
-            image::DynamicImage::ImageLuma8(fit_ink(decoded.to_luma8(), p.width, p.height, margin)?)
+            image::DynamicImage::ImageLuma8(fit_ink(on_white(&decoded), p.width, p.height, margin)?)
         }
         Fit::Stretch if decoded.width() == p.width && decoded.height() == p.height => decoded,
         Fit::Stretch => decoded.resize_exact(p.width, p.height, FilterType::Triangle),

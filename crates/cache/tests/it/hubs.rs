@@ -115,8 +115,8 @@ fn list_and_info_from_the_demo_hub() {
     };
     assert_eq!(
         models.len(),
-        8,
-        "the demo hub has 8 models besides a translation"
+        9,
+        "the demo hub has 9 models besides a translation"
     );
     let info = hub
         .info(
@@ -142,8 +142,8 @@ fn http_hub_lists_from_its_index() {
     };
     assert_eq!(
         models.len(),
-        8,
-        "the demo hub has 8 models besides a translation"
+        9,
+        "the demo hub has 9 models besides a translation"
     );
     let info = hub
         .info(

@@ -506,6 +506,26 @@ fn fitting_to_the_ink_ignores_colours_size_and_place() {
         "{cx}, {cy}"
     );
 
+    // A digit saved with a transparent background reads as on paper, whatever colour its
+    // invisible pixels have.
+    let transparent = {
+        let image = image::RgbaImage::from_fn(224, 224, |x, y| {
+            if l_shape(x, y, 20, 30, 1) {
+                image::Rgba([0, 0, 0, 255])
+            } else {
+                image::Rgba([0, 0, 0, 0])
+            }
+        });
+        let mut png = Vec::new();
+        image
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .expect("png");
+        png
+    };
+    let c = image_tensor(&transparent, &fit).expect("fits").to_f32();
+    let diff: f32 = a.iter().zip(&c).map(|(x, y)| (x - y).abs()).sum::<f32>() / 784.0;
+    assert!(diff < 0.02, "mean difference {diff}");
+
     // A picture of one shade has nothing to read; one dot is still a picture.
     let blank = picture(64, 64, 255, 255, |_, _| false);
     let err = image_tensor(&blank, &fit).expect_err("blank");
