@@ -146,7 +146,8 @@ impl Browser {
     }
 
     /// Waits, without polling, until the JavaScript `condition` holds: it is checked again on
-    /// every change to the DOM, the hash or the service worker, up to the script timeout.
+    /// every change to the DOM, the hash or the service worker, and every element's load or
+    /// error (an image's `complete`), up to the script timeout.
     pub fn wait(&self, condition: &str) {
         let script = r"
             const done = arguments[arguments.length - 1];
@@ -162,6 +163,10 @@ impl Browser {
                 observer = new MutationObserver(check);
                 observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
                 window.addEventListener('hashchange', check);
+                // A picture or script finishing is no DOM change: its load and error events
+                // do not bubble, but they can be caught on the way down.
+                document.addEventListener('load', check, true);
+                document.addEventListener('error', check, true);
                 if (navigator.serviceWorker) navigator.serviceWorker.addEventListener('controllerchange', check);
             }";
         let value = self.post(
