@@ -153,21 +153,29 @@ impl Browser {
             const done = arguments[arguments.length - 1];
             const test = new Function('return (' + arguments[0] + ')');
             let observer;
+            // What check listens to, so that a wait that is over leaves nothing behind.
+            const sources = [
+                [window, 'hashchange', false],
+                // A picture or script finishing is no DOM change: its load and error events
+                // do not bubble, but they can be caught on the way down.
+                [document, 'load', true],
+                [document, 'error', true],
+            ];
+            if (navigator.serviceWorker) sources.push([navigator.serviceWorker, 'controllerchange', false]);
             const check = () => {
                 let ok = false;
                 try { ok = test(); } catch (e) { ok = false; }
-                if (ok) { if (observer) observer.disconnect(); done(true); }
+                if (ok) {
+                    if (observer) observer.disconnect();
+                    for (const [target, name, capture] of sources) target.removeEventListener(name, check, capture);
+                    done(true);
+                }
                 return ok;
             };
             if (!check()) {
                 observer = new MutationObserver(check);
                 observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-                window.addEventListener('hashchange', check);
-                // A picture or script finishing is no DOM change: its load and error events
-                // do not bubble, but they can be caught on the way down.
-                document.addEventListener('load', check, true);
-                document.addEventListener('error', check, true);
-                if (navigator.serviceWorker) navigator.serviceWorker.addEventListener('controllerchange', check);
+                for (const [target, name, capture] of sources) target.addEventListener(name, check, capture);
             }";
         let value = self.post(
             "/execute/async",
